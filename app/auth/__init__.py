@@ -1,0 +1,1 @@
+"""Signing in: local accounts now; LDAP, SAML and TOTP join here."""

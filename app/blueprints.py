@@ -1,0 +1,17 @@
+"""Every blueprint of the application, in one explicit list."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def register_blueprints(app: Flask) -> None:
+    from .api import init_api
+    from .auth.views import bp as auth
+    from .portal.views import bp as portal
+    from .tickets.views import bp as tickets
+    from .web.views import bp as web
+
+    for blueprint in (web, auth, tickets, portal):
+        app.register_blueprint(blueprint)
+    init_api(app)

@@ -1,0 +1,1 @@
+"""The service catalog and ticket categories."""

@@ -1,0 +1,1 @@
+"""Foundation without requests or HTML: configuration, database base, clock, signals, errors."""

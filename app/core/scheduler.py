@@ -1,0 +1,116 @@
+"""The in-process scheduler and its leader lock.
+
+Every app process may start a scheduler, but only the one holding the leader lock runs jobs:
+a PostgreSQL advisory lock (held by a dedicated connection, released when the process dies) or,
+on SQLite, an exclusive file lock. Non-leaders retry on every tick and take over when the leader dies.
+Jobs must be idempotent anyway (ARCHITECTURE.md, "time is data").
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+import sqlalchemy as sa
+from apscheduler.schedulers.background import BackgroundScheduler
+
+log = logging.getLogger(__name__)
+
+ADVISORY_LOCK_KEY = 0x5E7D_E5C0  # "servicedesk scheduler"
+
+
+class LeaderLock:
+    def __init__(self, engine: sa.Engine, data_dir: str):
+        self.engine, self.data_dir = engine, data_dir
+        self._conn = None
+        self._file = None
+        self._mutex = threading.Lock()
+
+    @property
+    def is_leader(self) -> bool:
+        return self._conn is not None or self._file is not None
+
+    def try_acquire(self) -> bool:
+        with self._mutex:
+            if self.is_leader:
+                return self._still_held()
+            if self.engine.dialect.name == "postgresql":
+                conn = self.engine.connect()
+                if conn.execute(sa.text("SELECT pg_try_advisory_lock(:k)"), {"k": ADVISORY_LOCK_KEY}).scalar():
+                    conn.commit()
+                    self._conn = conn
+                else:
+                    conn.close()
+            else:
+                handle = open(Path(self.data_dir, "scheduler.lock"), "a+")  # noqa: SIM115 - held open
+                try:
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    handle.seek(0)
+                    handle.truncate()
+                    handle.write(str(os.getpid()))
+                    handle.flush()
+                    self._file = handle
+                except OSError:
+                    handle.close()
+            return self.is_leader
+
+    def _still_held(self) -> bool:
+        if self._conn is None:
+            return True
+        try:
+            self._conn.execute(sa.text("SELECT 1"))
+            return True
+        except sa.exc.DBAPIError:  # connection lost: so is the lock
+            log.warning("scheduler lost its database connection and with it the leader lock")
+            self._conn = None
+            return False
+
+    def release(self) -> None:
+        with self._mutex:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+            if self._file is not None:
+                fcntl.flock(self._file, fcntl.LOCK_UN)
+                self._file.close()
+                self._file = None
+
+
+class Runner:
+    """Runs the registered jobs on their intervals, inside an app context, only while leader."""
+
+    def __init__(self, app, jobs: list[tuple[Callable, int]]):
+        from ..extensions import db
+
+        self.app, self.jobs = app, jobs
+        with app.app_context():
+            self.lock = LeaderLock(db.engine, app.config["DATA_DIR"])
+        self.scheduler = BackgroundScheduler(timezone="UTC")
+
+    def _run(self, job: Callable) -> None:
+        if not self.lock.try_acquire():
+            return
+        with self.app.app_context():
+            from ..extensions import db
+
+            try:
+                job()
+            except Exception:
+                log.exception("scheduled job %s failed", job.__name__)
+                db.session.rollback()
+            finally:
+                db.session.remove()
+
+    def start(self) -> None:
+        for job, seconds in self.jobs:
+            self.scheduler.add_job(self._run, "interval", seconds=seconds, args=[job], id=job.__name__,
+                                   max_instances=1, coalesce=True)
+        self.scheduler.start()
+
+    def shutdown(self) -> None:
+        self.scheduler.shutdown(wait=True)
+        self.lock.release()

@@ -1,0 +1,24 @@
+"""Every named signal, declared once. The module that reacts owns the handler.
+
+Lower layers emit; higher layers (SLA, notifications, audit, ...) subscribe.
+Each signal is sent with the affected object as sender and keyword arguments as documented.
+"""
+
+from blinker import Namespace
+
+_signals = Namespace()
+
+ticket_created = _signals.signal("ticket-created", doc="A ticket was created. kwargs: actor.")
+ticket_updated = _signals.signal(
+    "ticket-updated", doc="Ticket fields changed. kwargs: actor, changes {field: (old, new)}."
+)
+ticket_status_changed = _signals.signal(
+    "ticket-status-changed", doc="Lifecycle transition. kwargs: actor, old, new, reason."
+)
+comment_added = _signals.signal(
+    "comment-added", doc="A reply or internal note was added. sender: the comment. kwargs: actor."
+)
+user_created = _signals.signal("user-created", doc="A user account was created. kwargs: actor.")
+user_logged_in = _signals.signal("user-logged-in", doc="Successful sign-in. kwargs: method.")
+login_failed = _signals.signal("login-failed", doc="Failed sign-in. sender: email tried. kwargs: reason.")
+token_created = _signals.signal("token-created", doc="API token created. sender: token. kwargs: actor.")

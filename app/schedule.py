@@ -1,0 +1,26 @@
+"""Every recurring job and its interval, in one list. Jobs select due rows and call operations."""
+
+from __future__ import annotations
+
+import atexit
+
+from flask import Flask
+
+from .tickets.jobs import close_resolved_tickets
+
+#: (job, interval in seconds)
+JOBS = [
+    (close_resolved_tickets, 15 * 60),
+]
+
+
+def init_scheduler(app: Flask) -> None:
+    """Start the in-process scheduler when SCHEDULER_ENABLED; only the leader process runs the jobs."""
+    if not app.config["SCHEDULER_ENABLED"]:
+        return
+    from .core.scheduler import Runner
+
+    runner = Runner(app, JOBS)
+    runner.start()
+    app.extensions["scheduler"] = runner
+    atexit.register(runner.shutdown)

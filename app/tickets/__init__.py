@@ -1,0 +1,1 @@
+"""The core aggregate: tickets, comments, attachments, their lifecycle and history."""

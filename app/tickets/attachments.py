@@ -1,0 +1,93 @@
+"""Attachment files on disk: content-addressed under DATA_DIR/attachments, checked before they are kept."""
+
+from __future__ import annotations
+
+import hashlib
+import mimetypes
+import os
+import re
+import tempfile
+import unicodedata
+from pathlib import Path
+from typing import BinaryIO
+
+from ..core.errors import TooLarge, ValidationFailed
+
+CHUNK = 1024 * 1024
+_UNSAFE = re.compile(r"[^\w.\- ()+]", re.UNICODE)
+
+# Leading bytes of common formats: a file that claims one of these types must start with them.
+_MAGIC = {
+    "image/png": (b"\x89PNG\r\n\x1a\n",),
+    "image/jpeg": (b"\xff\xd8\xff",),
+    "image/gif": (b"GIF87a", b"GIF89a"),
+    "image/webp": (b"RIFF",),
+    "application/pdf": (b"%PDF-",),
+    "application/zip": (b"PK\x03\x04", b"PK\x05\x06"),
+}
+for _office in ("wordprocessingml.document", "spreadsheetml.sheet"):
+    _MAGIC[f"application/vnd.openxmlformats-officedocument.{_office}"] = (b"PK\x03\x04",)
+for _odf in ("text", "spreadsheet"):
+    _MAGIC[f"application/vnd.oasis.opendocument.{_odf}"] = (b"PK\x03\x04",)
+
+
+def safe_filename(name: str) -> str:
+    """A display name with no path, control or odd characters; never empty."""
+    name = unicodedata.normalize("NFC", os.path.basename((name or "").replace("\\", "/")))
+    name = _UNSAFE.sub("_", name).strip(" .")[:200]
+    return name or "attachment"
+
+
+def detect_type(filename: str, declared: str | None, head: bytes, allowed: set[str]) -> str:
+    """The content type to store: from the name (browsers' declared types are unreliable), checked
+    against the allow-list and, for binary formats, against the file's first bytes."""
+    guessed = mimetypes.guess_type(filename)[0] or (declared or "").split(";")[0].strip().lower()
+    guessed = guessed or "application/octet-stream"
+    if guessed not in allowed:
+        raise ValidationFailed(
+            f"Files of type {guessed} are not accepted. Accepted: {', '.join(sorted(allowed))}.",
+            {"field": "file", "content_type": guessed},
+        )
+    magic = _MAGIC.get(guessed)
+    if magic and not head.startswith(magic):
+        raise ValidationFailed(
+            f"The file {filename!r} does not look like {guessed}.", {"field": "file"}
+        )
+    if guessed.startswith("text/") and b"\x00" in head:
+        raise ValidationFailed(f"The file {filename!r} is not a text file.", {"field": "file"})
+    return guessed
+
+
+def store(stream: BinaryIO, data_dir: str | os.PathLike, max_bytes: int) -> tuple[str, int, bytes]:
+    """Copy the upload to disk; returns (sha256, size, first bytes). Nothing is kept when it is too large."""
+    root = Path(data_dir, "attachments")
+    root.mkdir(parents=True, exist_ok=True)
+    digest, size, head = hashlib.sha256(), 0, b""
+    fd, tmp = tempfile.mkstemp(dir=root, prefix=".upload-")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            while chunk := stream.read(CHUNK):
+                size += len(chunk)
+                if size > max_bytes:
+                    raise TooLarge(
+                        f"The file is larger than the limit of {max_bytes // (1024 * 1024)} MiB.",
+                        {"field": "file", "max_bytes": max_bytes},
+                    )
+                if len(head) < 512:
+                    head += chunk[: 512 - len(head)]
+                digest.update(chunk)
+                out.write(chunk)
+        sha = digest.hexdigest()
+        final = path_for(data_dir, sha)
+        final.parent.mkdir(exist_ok=True)
+        os.replace(tmp, final)
+        return sha, size, head
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def path_for(data_dir: str | os.PathLike, sha256: str) -> Path:
+    if not re.fullmatch(r"[0-9a-f]{64}", sha256):
+        raise ValueError("not a sha256 digest")
+    return Path(data_dir, "attachments", sha256[:2], sha256)

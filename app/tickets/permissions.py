@@ -1,0 +1,96 @@
+"""Who may see and change which ticket: the one place every way in (UI, API, mail, jobs) asks.
+
+Roles: requesters see their own tickets (and ones they watch), never internal notes; agents and
+leads see their teams' tickets, unassigned-team tickets and their own (all, if AGENTS_SEE_ALL_TICKETS);
+admins see and change everything; auditors see everything and change nothing.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import current_app
+
+from ..core.actors import SYSTEM
+from ..core.errors import NotFound, PermissionDenied
+from ..users.models import Role, User
+from .models import Ticket, ticket_watchers
+
+READ_ALL_ROLES = {Role.admin, Role.auditor}
+
+
+def _sees_all(user: User) -> bool:
+    return user.role in READ_ALL_ROLES or (
+        user.role in (Role.agent, Role.lead) and current_app.config["AGENTS_SEE_ALL_TICKETS"]
+    )
+
+
+def can_see_internal(user) -> bool:
+    return user is SYSTEM or user.is_staff
+
+
+def can_view_ticket(user, ticket: Ticket) -> bool:
+    if user is SYSTEM:
+        return True
+    if not user.is_staff:
+        return ticket.requester_id == user.id or any(w.id == user.id for w in ticket.watchers)
+    if _sees_all(user):
+        return True
+    return (
+        ticket.team_id is None
+        or ticket.team_id in user.team_ids
+        or ticket.assignee_id == user.id
+        or ticket.requester_id == user.id
+    )
+
+
+def can_work_on_ticket(user, ticket: Ticket) -> bool:
+    """Change fields, change status, write notes, bulk-edit."""
+    if user is SYSTEM:
+        return True
+    return user.role in (Role.agent, Role.lead, Role.admin) and can_view_ticket(user, ticket)
+
+
+def can_participate(user, ticket: Ticket) -> bool:
+    """Post a public reply: staff who work on it, or the requester and watchers."""
+    if user is SYSTEM:
+        return True
+    if user.is_staff:
+        return can_work_on_ticket(user, ticket)
+    return can_view_ticket(user, ticket)
+
+
+def can_create_for_others(user) -> bool:
+    """Agents log phone calls and walk-ups on a requester's behalf."""
+    return user is SYSTEM or user.role in (Role.agent, Role.lead, Role.admin)
+
+
+def visible_tickets_clause(user) -> sa.ColumnElement[bool]:
+    """SQL condition matching exactly the tickets ``can_view_ticket`` allows."""
+    if user is SYSTEM or (user.is_staff and _sees_all(user)):
+        return sa.true()
+    if not user.is_staff:
+        watched = sa.select(ticket_watchers.c.ticket_id).where(ticket_watchers.c.user_id == user.id)
+        return sa.or_(Ticket.requester_id == user.id, Ticket.id.in_(watched))
+    return sa.or_(
+        Ticket.team_id.is_(None),
+        Ticket.team_id.in_(user.team_ids or [-1]),
+        Ticket.assignee_id == user.id,
+        Ticket.requester_id == user.id,
+    )
+
+
+def require_view(user, ticket: Ticket | None, ticket_id=None) -> Ticket:
+    """The ticket if ``user`` may see it; otherwise 404 (never reveal that it exists)."""
+    if ticket is None or not can_view_ticket(user, ticket):
+        raise NotFound(f"Ticket {ticket_id if ticket is None else ticket.id} does not exist.")
+    return ticket
+
+
+def require_work(user, ticket: Ticket) -> None:
+    if not can_work_on_ticket(user, ticket):
+        raise PermissionDenied("You may not change this ticket.")
+
+
+def require_participate(user, ticket: Ticket) -> None:
+    if not can_participate(user, ticket):
+        raise PermissionDenied("You may not reply to this ticket.")

@@ -1,0 +1,79 @@
+"""Request and HTML plumbing shared by every blueprint: layout, errors, security headers, helpers."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import format_datetime, gettext
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from ..core.errors import ServicedeskError
+from .i18n import LANGUAGES
+
+log = logging.getLogger(__name__)
+
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+)
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or (
+        request.accept_mimetypes.best_match(["application/json", "text/html"]) == "application/json"
+    )
+
+
+def error_response(status: int, code: str, message: str, details: dict | None = None):
+    if wants_json():
+        return jsonify({"error": {"code": code, "message": message, "details": details or {}}}), status
+    return render_template("errors/error.html", status=status, message=message), status
+
+
+def init_web(app: Flask) -> None:
+    @app.errorhandler(ServicedeskError)
+    def domain_error(exc: ServicedeskError):
+        return error_response(exc.status, exc.code, exc.message, exc.details)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc: CSRFError):
+        return error_response(400, "csrf_failed", gettext(
+            "The form expired or was sent from another site. Go back, reload the page and try again."
+        ))
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        code = (exc.name or "error").lower().replace(" ", "_")
+        return error_response(exc.code or 500, code, exc.description or exc.name)
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception):
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return error_response(500, "internal_error", gettext("Something went wrong on our side."))
+
+    @app.after_request
+    def security_headers(response):
+        h = response.headers
+        h.setdefault("Content-Security-Policy", CSP)
+        h.setdefault("X-Content-Type-Options", "nosniff")
+        h.setdefault("X-Frame-Options", "DENY")
+        h.setdefault("Referrer-Policy", "same-origin")
+        if request.path.startswith(("/tickets", "/portal", "/api/v1/tickets", "/attachments")):
+            h.setdefault("Cache-Control", "no-store")
+        return response
+
+    @app.template_filter("dt")
+    def format_dt(value, fmt="medium"):
+        if value is None:
+            return ""
+        return format_datetime(value, fmt)  # in the user's zone (babel's timezone selector)
+
+    @app.template_filter("iso")
+    def iso(value):
+        return value.isoformat() if value else ""
+
+    @app.context_processor
+    def layout_globals():
+        return {"languages": LANGUAGES}

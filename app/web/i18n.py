@@ -1,0 +1,22 @@
+"""Locale and time-zone selection for each request."""
+
+from __future__ import annotations
+
+from flask import current_app, request
+from flask_login import current_user
+
+LANGUAGES = {"en": "English", "de": "Deutsch"}
+
+
+def select_locale() -> str:
+    if current_user and current_user.is_authenticated and getattr(current_user, "language", None):
+        lang = current_user.language.split("-")[0]
+        if lang in LANGUAGES:
+            return lang
+    return request.accept_languages.best_match(LANGUAGES) or current_app.config["DEFAULT_LANGUAGE"]
+
+
+def select_timezone() -> str:
+    if current_user and current_user.is_authenticated and getattr(current_user, "timezone", None):
+        return current_user.timezone
+    return current_app.config["DEFAULT_TIMEZONE"]

@@ -1,0 +1,36 @@
+"""Alembic environment: migrates the database named by the app configuration."""
+
+from alembic import context
+from sqlalchemy import create_engine, pool
+
+config = context.config
+
+
+def target_metadata():
+    import app.blueprints  # noqa: F401  - import every model module
+    import app.schedule  # noqa: F401
+    from app.extensions import db
+
+    return db.metadata
+
+
+def run_migrations_offline() -> None:
+    context.configure(url=config.get_main_option("sqlalchemy.url"), target_metadata=target_metadata(),
+                      literal_binds=True, render_as_batch=True)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_online() -> None:
+    engine = create_engine(config.get_main_option("sqlalchemy.url"), poolclass=pool.NullPool)
+    with engine.connect() as connection:
+        context.configure(connection=connection, target_metadata=target_metadata(), render_as_batch=True,
+                          compare_type=True)
+        with context.begin_transaction():
+            context.run_migrations()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    run_migrations_online()
