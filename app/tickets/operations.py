@@ -17,7 +17,7 @@ from ..catalog.models import Category, Service
 from ..core import signals
 from ..core.actors import SYSTEM, actor_id
 from ..core.clock import utcnow
-from ..core.errors import Conflict, PermissionDenied, ValidationFailed
+from ..core.errors import Conflict, InvalidTransition, PermissionDenied, ValidationFailed
 from ..extensions import db
 from ..users.models import Team, User
 from . import attachments, lifecycle, search
@@ -343,3 +343,20 @@ def rate_ticket(ticket: Ticket, actor, score: int, comment: str | None = None) -
     ticket.csat_comment = _text(comment, "comment", required=False, limit=5000) or None
     _record(ticket, actor, EventKind.rated, field="csat", new=str(score), reason=ticket.csat_comment)
     db.session.flush()
+
+
+def bulk_update(tickets: list[Ticket], actor, *, status: Status | None = None, reason: str | None = None,
+                **changes) -> dict[int, str]:
+    """Apply the same change to many tickets. Each ticket succeeds or fails on its own;
+    returns {ticket id: error message} for the ones that could not be changed (the rest are)."""
+    errors: dict[int, str] = {}
+    for ticket in tickets:
+        try:
+            with db.session.begin_nested():
+                if changes:
+                    update_ticket(ticket, actor, reason=reason, **changes)
+                if status is not None and status is not ticket.status:
+                    transition_ticket(ticket, status, actor, reason)
+        except (ValidationFailed, PermissionDenied, Conflict, InvalidTransition) as exc:
+            errors[ticket.id] = exc.message
+    return errors

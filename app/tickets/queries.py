@@ -18,7 +18,7 @@ from ..core.errors import ValidationFailed
 from ..extensions import db
 from . import search
 from .models import OPEN_STATUSES, Attachment, Comment, Priority, Status, Ticket, TicketEvent, TicketType
-from .permissions import can_see_internal, visible_tickets_clause
+from .permissions import can_see_internal, require_view, visible_tickets_clause
 
 COUNT_CAP = 1000
 MAX_LIMIT = 200
@@ -181,3 +181,8 @@ def related_incidents(problem: Ticket, user) -> list[Ticket]:
     stmt = sa.select(Ticket).where(Ticket.problem_id == problem.id, visible_tickets_clause(user))
     return list(db.session.scalars(stmt.order_by(Ticket.created_at.desc()).limit(200)))
 
+
+
+def ticket_for(user, ticket_id: int) -> Ticket:
+    """The ticket if ``user`` may see it, else NotFound (never reveals that it exists)."""
+    return require_view(user, get_ticket(ticket_id), ticket_id)

@@ -207,3 +207,14 @@ def test_html_is_stored_as_text(requester):
     db.session.commit()
     db.session.expire_all()
     assert t.subject == "<script>alert(1)</script>"
+
+
+def test_bulk_update_changes_what_it_can_and_reports_the_rest(agent, requester):
+    a = ops.create_ticket(requester, subject="a")
+    b = ops.create_ticket(requester, subject="b")
+    ops.transition_ticket(b, Status.resolved, agent)
+    errors = ops.bulk_update([a, b], agent, status=Status.triage, assignee=agent)
+    db.session.commit()
+    assert a.status is Status.triage and a.assignee == agent
+    assert list(errors) == [b.id] and "resolved" in errors[b.id]
+    assert b.status is Status.resolved and b.assignee is None  # rolled back as a whole
