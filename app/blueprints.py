@@ -7,6 +7,7 @@ from flask import Flask
 
 def register_blueprints(app: Flask) -> None:
     from .api import init_api
+    from .tickets.labels import init_labels
     from .auth.views import bp as auth
     from .portal.views import bp as portal
     from .tickets.views import bp as tickets
@@ -15,3 +16,4 @@ def register_blueprints(app: Flask) -> None:
     for blueprint in (web, auth, tickets, portal):
         app.register_blueprint(blueprint)
     init_api(app)
+    init_labels(app)
