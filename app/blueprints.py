@@ -7,9 +7,9 @@ from flask import Flask
 
 def register_blueprints(app: Flask) -> None:
     from .api import init_api
-    from .tickets.labels import init_labels
     from .auth.views import bp as auth
     from .portal.views import bp as portal
+    from .tickets.labels import init_labels
     from .tickets.views import bp as tickets
     from .web.views import bp as web
 

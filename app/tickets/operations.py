@@ -20,9 +20,20 @@ from ..core.clock import utcnow
 from ..core.errors import Conflict, InvalidTransition, PermissionDenied, ValidationFailed
 from ..extensions import db
 from ..users.models import Team, User
+from ..users.queries import STAFF_ROLES
 from . import attachments, lifecycle, search
 from .models import (
-    Attachment, Channel, Comment, EventKind, Level, Priority, Status, Tag, Ticket, TicketEvent, TicketType,
+    Attachment,
+    Channel,
+    Comment,
+    EventKind,
+    Level,
+    Priority,
+    Status,
+    Tag,
+    Ticket,
+    TicketEvent,
+    TicketType,
 )
 from .permissions import can_see_internal
 from .priority import compute_priority
@@ -164,9 +175,9 @@ def update_ticket(ticket: Ticket, actor, *, reason: str | None = None, **changes
         changes["tags"] = normalize_tags(changes["tags"])
     if "problem" in changes and changes["problem"] is not None:
         _check_problem_link(ticket, changes["problem"])
-    if "assignee" in changes and changes["assignee"] is not None:
-        if not changes["assignee"].is_staff or not changes["assignee"].is_active:
-            raise ValidationFailed("Tickets can only be assigned to active staff.", {"field": "assignee"})
+    assignee = changes.get("assignee")
+    if assignee is not None and (assignee.role not in STAFF_ROLES or not assignee.is_active):
+        raise ValidationFailed("Tickets can only be assigned to active staff.", {"field": "assignee"})
     if "priority" in changes and changes["priority"] != ticket.priority and not (reason or "").strip():
         raise ValidationFailed("Overriding the priority needs a reason.", {"field": "reason"})
 

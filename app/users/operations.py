@@ -15,7 +15,7 @@ from ..extensions import db
 from .models import ApiToken, AuthSource, Role, Team, User
 from .passwords import DUMMY_HASH, check_policy, hash_password, verify_password
 
-TOKEN_PREFIX = "sdk_"
+TOKEN_PREFIX = "sdk_"  # noqa: S105 - a marker, not a secret
 VALID_SCOPES = {"read", "write", "admin"}
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, jsonify, render_template, request
-from flask_babel import format_datetime, gettext
+from flask_babel import format_datetime, get_locale, gettext
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from .. import __version__
 from ..core.errors import ServicedeskError
 from .i18n import LANGUAGES
 
@@ -76,4 +77,4 @@ def init_web(app: Flask) -> None:
 
     @app.context_processor
     def layout_globals():
-        return {"languages": LANGUAGES}
+        return {"languages": LANGUAGES, "get_locale": get_locale, "app_version": __version__}

@@ -1,0 +1,52 @@
+"""Priority matrix: pure tests."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from app.tickets.models import Level, Priority
+from app.tickets.priority import MATRIX, compute_priority
+
+H, M, L = Level.high, Level.medium, Level.low
+
+
+def test_itil_matrix_corners():
+    assert compute_priority(H, H)[0] is Priority.p1
+    assert compute_priority(L, L)[0] is Priority.p4
+    assert compute_priority(M, M)[0] is Priority.p3
+    assert compute_priority(H, L)[0] is compute_priority(L, H)[0] is Priority.p3
+
+
+def test_explanation_names_the_cell():
+    assert compute_priority(H, M)[1] == "impact high × urgency medium → P2"
+
+
+def test_vip_raises_one_level_but_never_to_p1():
+    assert compute_priority(M, M, is_vip=True)[0] is Priority.p2
+    assert compute_priority(H, M, is_vip=True)[0] is Priority.p2
+    assert compute_priority(H, H, is_vip=True)[0] is Priority.p1
+
+
+def test_critical_service_can_raise_to_p1():
+    priority, why = compute_priority(H, M, service_name="ERP", service_is_critical=True)
+    assert priority is Priority.p1 and "service 'ERP' is business-critical" in why
+
+
+levels = st.sampled_from(list(Level))
+
+
+@given(levels, levels, st.booleans(), st.booleans())
+def test_raising_never_lowers_and_moves_at_most_two_levels(impact, urgency, vip, critical):
+    base = MATRIX[(impact, urgency)]
+    priority, why = compute_priority(impact, urgency, is_vip=vip, service_name="S", service_is_critical=critical)
+    assert priority.rank <= base.rank
+    assert base.rank - priority.rank <= int(vip) + int(critical)
+    assert why.count("raised") == base.rank - priority.rank or priority is base
+
+
+@given(levels, levels, levels)
+def test_higher_urgency_never_gives_lower_priority(impact, u1, u2):
+    order = {L: 0, M: 1, H: 2}
+    if order[u1] <= order[u2]:
+        assert MATRIX[(impact, u2)].rank <= MATRIX[(impact, u1)].rank
