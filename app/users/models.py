@@ -71,9 +71,21 @@ class User(IdMixin, CreatedAtMixin, UserMixin, db.Model):
     #: preferred UI and mail language (BCP 47, e.g. "de")
     language: Mapped[str | None] = mapped_column(sa.String(16))
     timezone: Mapped[str | None] = mapped_column(sa.String(64))
+    #: manager's name or e-mail, from the directory
+    manager: Mapped[str | None] = mapped_column(sa.String(254))
     #: bumped to revoke every session of the user (password, role change, deactivation)
     session_version: Mapped[int] = mapped_column(default=1)
     last_login_at: Mapped[datetime | None]
+    password_changed_at: Mapped[datetime | None]
+    #: consecutive failed local sign-ins; reset on success
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    #: temporary lockout after too many failures
+    locked_until: Mapped[datetime | None]
+    #: base32 TOTP secret; two-factor is on once confirmed
+    totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    totp_confirmed_at: Mapped[datetime | None]
+    #: when the directory sync last saw this user (LDAP); NULL for others
+    directory_synced_at: Mapped[datetime | None]
 
     teams: Mapped[list[Team]] = relationship(secondary=team_members, back_populates="members")
 
@@ -87,6 +99,10 @@ class User(IdMixin, CreatedAtMixin, UserMixin, db.Model):
 
     def get_id(self) -> str:  # Flask-Login: a session is bound to the session version
         return f"{self.id}:{self.session_version}"
+
+    @property
+    def has_totp(self) -> bool:
+        return self.totp_confirmed_at is not None
 
     @property
     def team_ids(self) -> set[int]:
