@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from flask import Flask
 
@@ -35,6 +36,9 @@ def _init_flask_settings(app: Flask) -> None:
     c["MAX_CONTENT_LENGTH"] = c["MAX_REQUEST_BYTES"]
     c["SESSION_COOKIE_HTTPONLY"] = True
     c["SESSION_COOKIE_SAMESITE"] = "Lax"
+    c["SESSION_COOKIE_NAME"] = "servicedesk_session"
+    # The cookie may live a day; the server-side row enforces the idle and absolute timeouts.
+    c["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=24)
     c["REMEMBER_COOKIE_HTTPONLY"] = True
     c["WTF_CSRF_TIME_LIMIT"] = None  # tied to the session instead; long forms must not expire
     c.setdefault("API_TITLE", "Servicedesk API")
@@ -52,7 +56,7 @@ def _init_extensions(app: Flask) -> None:
 
     from .core.db import configure_sqlite
     from .extensions import babel, csrf, db, login_manager
-    from .users.operations import load_user_for_session
+    from .auth.sessions import load_user
     from .web.i18n import select_locale, select_timezone
 
     db.init_app(app)
@@ -63,8 +67,8 @@ def _init_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
-    login_manager.session_protection = "basic"
-    login_manager.user_loader(load_user_for_session)
+    login_manager.session_protection = None  # sessions are checked server-side (auth/sessions.py)
+    login_manager.user_loader(load_user)
 
 
 def _init_web(app: Flask) -> None:

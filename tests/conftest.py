@@ -7,6 +7,7 @@ import itertools
 import os
 
 import pytest
+from flask import g, request_started
 import sqlalchemy as sa
 
 from app import create_app
@@ -53,6 +54,14 @@ def app_config(database_url, tmp_path_factory):
 def app(app_config):
     application = create_app(app_config)
     migrate.upgrade(app_config["DATABASE_URL"])
+
+    # Tests hold an app context open, and Flask reuses it for test-client requests, so per-context
+    # caches would leak between requests. Drop Flask-Login's cached user as a real request would.
+    def _fresh_request(sender, **extra):
+        g.pop("_login_user", None)
+
+    request_started.connect(_fresh_request, application, weak=False)
+
     return application
 
 

@@ -2,13 +2,14 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user
 
 from ..core import signals
 from ..extensions import db
-from ..users.operations import authenticate_local, record_login
+from ..users.operations import authenticate_local
 from .forms import LoginForm
 from .redirects import safe_next
+from .sessions import end_session, start_session
 
 bp = Blueprint("auth", __name__, url_prefix="/auth", template_folder="templates")
 
@@ -25,8 +26,7 @@ def login():
             db.session.commit()
             flash(_("The e-mail address or password is not correct."), "error")
             return render_template("auth/login.html", form=form), 401
-        login_user(user)
-        record_login(user, method="password")
+        start_session(user, method="password")
         db.session.commit()
         return redirect(safe_next(form.next.data, url_for("web.index")))
     status = 400 if request.method == "POST" else 200
@@ -35,6 +35,7 @@ def login():
 
 @bp.post("/logout")
 def logout():
-    logout_user()
+    end_session("logout")
+    db.session.commit()
     flash(_("You are signed out."), "success")
     return redirect(url_for("auth.login"))

@@ -22,3 +22,7 @@ user_created = _signals.signal("user-created", doc="A user account was created. 
 user_logged_in = _signals.signal("user-logged-in", doc="Successful sign-in. kwargs: method.")
 login_failed = _signals.signal("login-failed", doc="Failed sign-in. sender: email tried. kwargs: reason.")
 token_created = _signals.signal("token-created", doc="API token created. sender: token. kwargs: actor.")
+sessions_invalidated = _signals.signal(
+    "sessions-invalidated",
+    doc="Every session of a user must end (password, role change, deactivation). sender: user. kwargs: reason.",
+)

@@ -73,8 +73,10 @@ def create_user(
 def set_password(user: User, password: str, actor) -> None:
     check_policy(password)
     user.password_hash = hash_password(password)
-    user.session_version += 1  # sign out every other session
+    user.password_changed_at = utcnow()
+    user.session_version += 1  # sign out every session
     db.session.flush()
+    signals.sessions_invalidated.send(user, reason="password changed")
 
 
 def authenticate_local(email: str, password: str) -> User | None:
@@ -86,12 +88,6 @@ def authenticate_local(email: str, password: str) -> User | None:
     if not verify_password(user.password_hash, password):
         return None
     return user if user.is_active else None
-
-
-def record_login(user: User, method: str) -> None:
-    user.last_login_at = utcnow()
-    db.session.flush()
-    signals.user_logged_in.send(user, method=method)
 
 
 def _hash_token(plaintext: str) -> str:
