@@ -26,3 +26,12 @@ sessions_invalidated = _signals.signal(
     "sessions-invalidated",
     doc="Every session of a user must end (password, role change, deactivation). sender: user. kwargs: reason.",
 )
+user_updated = _signals.signal(
+    "user-updated", doc="A user's profile, role or teams changed. kwargs: actor, changes {field: (old, new)}, reasons."
+)
+user_deactivated = _signals.signal("user-deactivated", doc="A user can no longer sign in. kwargs: actor, reason.")
+logged_out = _signals.signal("logged-out", doc="A user signed out. kwargs: reason.")
+token_revoked = _signals.signal("token-revoked", doc="An API token was revoked. sender: token. kwargs: actor.")
+directory_synced = _signals.signal(
+    "directory-synced", doc="An LDAP sync ran. sender: the sync result. kwargs: dry_run, aborted (reason or None)."
+)
