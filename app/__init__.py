@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from flask import Flask
 
-__version__ = "0.1.0"
+from .core.version import VERSION as __version__  # noqa: F401
 
 
 def create_app(config_override: dict | None = None) -> Flask:
@@ -19,10 +19,12 @@ def create_app(config_override: dict | None = None) -> Flask:
     _init_flask_settings(app)
     _init_extensions(app)
     _init_web(app)
+    from .audit.handlers import init_audit
     from .blueprints import register_blueprints
     from .schedule import init_scheduler
 
     register_blueprints(app)
+    init_audit(app)
     init_scheduler(app)
     return app
 

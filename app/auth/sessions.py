@@ -85,6 +85,7 @@ def end_session(reason: str = "logout") -> None:
     if row is not None and row.revoked_at is None:
         row.revoked_at, row.revoked_reason = utcnow(), reason
         db.session.flush()
+        signals.logged_out.send(row.user, reason=reason)
     logout_user()
     session.clear()
 

@@ -133,6 +133,7 @@ def revoke_api_token(token: ApiToken, actor) -> None:
     if token.revoked_at is None:
         token.revoked_at = utcnow()
         db.session.flush()
+        signals.token_revoked.send(token, actor=actor)
 
 
 def load_user_for_session(session_id: str) -> User | None:

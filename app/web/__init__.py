@@ -9,8 +9,8 @@ from flask_babel import format_datetime, get_locale, gettext
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from .. import __version__
 from ..core.errors import ServicedeskError
+from ..core.version import VERSION
 from .i18n import LANGUAGES
 
 log = logging.getLogger(__name__)
@@ -77,4 +77,4 @@ def init_web(app: Flask) -> None:
 
     @app.context_processor
     def layout_globals():
-        return {"languages": LANGUAGES, "get_locale": get_locale, "app_version": __version__}
+        return {"languages": LANGUAGES, "get_locale": get_locale, "app_version": VERSION}
