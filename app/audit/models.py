@@ -5,8 +5,8 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..core.db import IdMixin
 from ..core.clock import utcnow
+from ..core.db import IdMixin
 from ..extensions import db
 
 
