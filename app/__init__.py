@@ -56,9 +56,9 @@ def _init_flask_settings(app: Flask) -> None:
 def _init_extensions(app: Flask) -> None:
     import sqlalchemy as sa
 
+    from .auth.sessions import load_user
     from .core.db import configure_sqlite
     from .extensions import babel, csrf, db, login_manager
-    from .auth.sessions import load_user
     from .web.i18n import select_locale, select_timezone
 
     db.init_app(app)
