@@ -7,13 +7,14 @@ from flask import Flask
 
 def register_blueprints(app: Flask) -> None:
     from .api import init_api
+    from .auth.account import bp as account
     from .auth.views import bp as auth
     from .portal.views import bp as portal
     from .tickets.labels import init_labels
     from .tickets.views import bp as tickets
     from .web.views import bp as web
 
-    for blueprint in (web, auth, tickets, portal):
+    for blueprint in (web, auth, account, tickets, portal):
         app.register_blueprint(blueprint)
     init_api(app)
     init_labels(app)

@@ -55,7 +55,12 @@ def on_directory_synced(result, dry_run=False, aborted=None, **_):
     record("directory.sync", None, target_type="directory", dry_run=dry_run, aborted=aborted, summary=summary)
 
 
+def on_second_factor_changed(user, actor, enabled, **_):
+    record("auth.2fa_enabled" if enabled else "auth.2fa_disabled", actor, target_type="user", target_id=user.id)
+
+
 SUBSCRIPTIONS = [
+    (signals.second_factor_changed, on_second_factor_changed),
     (signals.user_logged_in, on_login),
     (signals.login_failed, on_login_failed),
     (signals.logged_out, on_logout),

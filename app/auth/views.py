@@ -1,17 +1,53 @@
+"""Signing in and out: password (local accounts), the second factor, and the 2FA enrolment gate."""
+
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from datetime import datetime, timedelta
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..core import signals
+from ..core.clock import utcnow
 from ..extensions import db
-from ..users.operations import authenticate_local
-from .forms import LoginForm
+from ..users.models import User
+from ..users.operations import load_user_for_session
+from .forms import LoginForm, SecondFactorForm
+from .local import (
+    LoginRefused,
+    check_password_login,
+    must_enrol_second_factor,
+    requires_second_factor,
+    verify_second_factor,
+)
 from .redirects import safe_next
 from .sessions import end_session, start_session
 
 bp = Blueprint("auth", __name__, url_prefix="/auth", template_folder="templates")
+
+PENDING_KEY, ENROL_KEY = "pending_2fa", "enrol_2fa"
+PENDING_FOR = timedelta(minutes=5)
+#: pages a user who must set up 2FA can still reach
+ENROL_ALLOWED = {"account.setup_2fa", "account.confirm_2fa", "auth.logout", "static"}
+
+
+def _finish(user: User, method: str, next_url: str | None):
+    start_session(user, method)
+    if must_enrol_second_factor(user):
+        session[ENROL_KEY] = True
+        db.session.commit()
+        flash(_("Your role requires two-factor sign-in. Set it up to continue."), "error")
+        return redirect(url_for("account.setup_2fa"))
+    db.session.commit()
+    return redirect(safe_next(next_url, url_for("web.index")))
+
+
+def _refused(login: str, exc: LoginRefused, template: str, form, status: int | None = None):
+    signals.login_failed.send(login, reason=exc.reason)
+    db.session.commit()
+    flash(exc.message, "error")
+    return render_template(template, form=form), status or (429 if exc.reason == "locked" else 401)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -19,18 +55,46 @@ def login():
     if current_user.is_authenticated:
         return redirect(safe_next(request.args.get("next"), url_for("web.index")))
     form = LoginForm(next=request.args.get("next", ""))
-    if form.validate_on_submit():
-        user = authenticate_local(form.email.data, form.password.data)
-        if user is None:
-            signals.login_failed.send(form.email.data, reason="bad credentials")
-            db.session.commit()
-            flash(_("The e-mail address or password is not correct."), "error")
-            return render_template("auth/login.html", form=form), 401
-        start_session(user, method="password")
+    if not form.validate_on_submit():
+        return render_template("auth/login.html", form=form), 400 if request.method == "POST" else 200
+    try:
+        user = check_password_login(form.email.data, form.password.data)
+    except LoginRefused as exc:
+        return _refused(form.email.data, exc, "auth/login.html", form)
+    if requires_second_factor(user):
+        session[PENDING_KEY] = {"user": user.get_id(), "at": utcnow().isoformat()}
         db.session.commit()
-        return redirect(safe_next(form.next.data, url_for("web.index")))
-    status = 400 if request.method == "POST" else 200
-    return render_template("auth/login.html", form=form), status
+        return redirect(url_for("auth.second_factor", next=form.next.data or None))
+    return _finish(user, "password", form.next.data)
+
+
+def _pending_user() -> User | None:
+    pending = session.get(PENDING_KEY)
+    if not pending or utcnow() - datetime.fromisoformat(pending["at"]) > PENDING_FOR:
+        return None
+    return load_user_for_session(pending["user"])
+
+
+@bp.route("/2fa", methods=["GET", "POST"])
+def second_factor():
+    user = _pending_user()
+    if user is None:
+        session.pop(PENDING_KEY, None)
+        flash(_("Sign in again."), "error")
+        return redirect(url_for("auth.login"))
+    form = SecondFactorForm(next=request.args.get("next", ""))
+    if not form.validate_on_submit():
+        return render_template("auth/second_factor.html", form=form), 400 if request.method == "POST" else 200
+    method = verify_second_factor(user, form.code.data)
+    if method is None:
+        user.failed_logins += 1
+        return _refused(user.email, LoginRefused(_("The code is not correct."), "bad second factor"),
+                        "auth/second_factor.html", form)
+    session.pop(PENDING_KEY, None)
+    if method == "recovery":
+        flash(_("You used a recovery code. Each code works once: set up a new authenticator if you lost yours."),
+              "success")
+    return _finish(user, "totp", form.next.data)
 
 
 @bp.post("/logout")
@@ -39,3 +103,11 @@ def logout():
     db.session.commit()
     flash(_("You are signed out."), "success")
     return redirect(url_for("auth.login"))
+
+
+@bp.before_app_request
+def enforce_enrolment():
+    """A user whose role requires 2FA can do nothing else until it is set up."""
+    if session.get(ENROL_KEY) and current_user.is_authenticated and request.endpoint not in ENROL_ALLOWED:
+        return redirect(url_for("account.setup_2fa"))
+    return None

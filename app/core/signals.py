@@ -35,3 +35,6 @@ token_revoked = _signals.signal("token-revoked", doc="An API token was revoked. 
 directory_synced = _signals.signal(
     "directory-synced", doc="An LDAP sync ran. sender: the sync result. kwargs: dry_run, aborted (reason or None)."
 )
+second_factor_changed = _signals.signal(
+    "second-factor-changed", doc="Two-factor sign-in turned on or off. sender: user. kwargs: actor, enabled."
+)

@@ -3,7 +3,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from ..extensions import db
-from .models import Role, Team, User
+from .models import ApiToken, Role, Team, User
 
 STAFF_ROLES = (Role.agent, Role.lead, Role.admin)
 
@@ -26,4 +26,11 @@ def find_requesters(text: str, limit: int = 20) -> list[User]:
             User.is_active_account,
             sa.or_(sa.func.lower(User.name).like(pattern), User.email.like(pattern)),
         ).order_by(User.name).limit(limit)
+    ))
+
+
+def active_tokens(user: User) -> list[ApiToken]:
+    return list(db.session.scalars(
+        sa.select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .order_by(ApiToken.created_at.desc())
     ))
