@@ -74,9 +74,7 @@ def set_password(user: User, password: str, actor) -> None:
     check_policy(password)
     user.password_hash = hash_password(password)
     user.password_changed_at = utcnow()
-    user.session_version += 1  # sign out every session
-    db.session.flush()
-    signals.sessions_invalidated.send(user, reason="password changed")
+    _end_sessions(user, "password changed")
 
 
 def authenticate_local(email: str, password: str) -> User | None:
@@ -152,3 +150,52 @@ def require_user(user_id: int) -> User:
     if user is None:
         raise NotFound(f"User {user_id} does not exist.")
     return user
+
+
+def _end_sessions(user: User, reason: str) -> None:
+    user.session_version += 1
+    db.session.flush()
+    signals.sessions_invalidated.send(user, reason=reason)
+
+
+def deactivate_user(user: User, actor, reason: str) -> None:
+    """The user can no longer sign in: sessions end and API tokens are revoked. Tickets and history stay."""
+    if not user.is_active_account:
+        return
+    user.is_active_account = False
+    for token in db.session.scalars(sa.select(ApiToken).where(ApiToken.user_id == user.id,
+                                                              ApiToken.revoked_at.is_(None))):
+        revoke_api_token(token, actor)
+    _end_sessions(user, "deactivated")
+    signals.user_deactivated.send(user, actor=actor, reason=reason)
+
+
+def reactivate_user(user: User, actor) -> None:
+    if not user.is_active_account:
+        user.is_active_account = True
+        db.session.flush()
+        signals.user_updated.send(user, actor=actor, changes={"is_active": (False, True)})
+
+
+def change_role_and_teams(user: User, actor, *, role: Role | None = None, teams: list[Team] | None = None) -> dict:
+    """Role and team membership changes end the user's sessions (their permissions changed)."""
+    changes = {}
+    if role is not None and role is not user.role:
+        if user.role is Role.admin and count_active_admins() <= 1 and user.is_active_account:
+            raise Conflict("This is the last active administrator; make someone else an administrator first.")
+        changes["role"] = (user.role.value, role.value)
+        user.role = role
+    if teams is not None and {t.id for t in teams} != user.team_ids:
+        changes["teams"] = (sorted(t.name for t in user.teams), sorted(t.name for t in teams))
+        user.teams = list(teams)
+    if changes:
+        db.session.flush()
+        if "role" in changes:
+            _end_sessions(user, "role changed")
+        signals.user_updated.send(user, actor=actor, changes=changes)
+    return changes
+
+
+def count_active_admins() -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(User).where(
+        User.role == Role.admin, User.is_active_account))

@@ -75,3 +75,23 @@ def test_password_change_ends_sessions(make_user):
     assert ops.load_user_for_session(session_id) is None
     assert ops.load_user_for_session(user.get_id()) == user
     assert ops.load_user_for_session("garbage") is None
+
+
+def test_deactivation_ends_sessions_and_revokes_tokens(make_user):
+    user = make_user(Role.agent)
+    session_id = user.get_id()
+    _, plaintext = ops.create_api_token(user, SYSTEM)
+    ops.deactivate_user(user, SYSTEM, reason="left the company")
+    db.session.commit()
+    assert ops.load_user_for_session(session_id) is None
+    assert ops.authenticate_token(plaintext) is None
+    assert ops.authenticate_local(user.email, "correct horse battery staple") is None
+
+
+def test_role_change_ends_sessions_and_last_admin_is_kept(make_user):
+    admin, agent = make_user(Role.admin), make_user(Role.agent)
+    session_id = agent.get_id()
+    assert ops.change_role_and_teams(agent, admin, role=Role.lead) == {"role": ("agent", "lead")}
+    assert ops.load_user_for_session(session_id) is None
+    with pytest.raises(Conflict, match="last active administrator"):
+        ops.change_role_and_teams(admin, admin, role=Role.agent)
