@@ -59,7 +59,12 @@ def on_second_factor_changed(user, actor, enabled, **_):
     record("auth.2fa_enabled" if enabled else "auth.2fa_disabled", actor, target_type="user", target_id=user.id)
 
 
+def on_configuration_changed(sender, actor, what, details, **_):
+    record(what, actor, target_type="configuration", **details)
+
+
 SUBSCRIPTIONS = [
+    (signals.configuration_changed, on_configuration_changed),
     (signals.second_factor_changed, on_second_factor_changed),
     (signals.user_logged_in, on_login),
     (signals.login_failed, on_login_failed),

@@ -38,3 +38,7 @@ directory_synced = _signals.signal(
 second_factor_changed = _signals.signal(
     "second-factor-changed", doc="Two-factor sign-in turned on or off. sender: user. kwargs: actor, enabled."
 )
+configuration_changed = _signals.signal(
+    "configuration-changed",
+    doc="An admin changed configuration kept in the database. kwargs: actor, what (e.g. 'settings.changed'), details.",
+)

@@ -1,0 +1,1 @@
+"""Administration: users and teams, identity settings and group mappings, the audit log."""

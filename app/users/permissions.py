@@ -1,0 +1,30 @@
+"""Role-level permissions (what a role may do at all). Ticket-level checks are in tickets/permissions.py."""
+
+from __future__ import annotations
+
+from ..core.errors import PermissionDenied
+from .models import Role, Team, User
+
+
+def can_configure(user) -> bool:
+    """Admin settings: identity, mappings, users."""
+    return user.is_authenticated and user.role is Role.admin
+
+
+def can_read_audit(user) -> bool:
+    return user.is_authenticated and user.role in (Role.admin, Role.auditor)
+
+
+def can_manage_team(user, team: Team) -> bool:
+    """Admins manage every team; leads manage the teams they belong to."""
+    return user.is_authenticated and (
+        user.role is Role.admin or (user.role is Role.lead and team.id in user.team_ids))
+
+
+def require(allowed: bool, message: str = "You do not have permission to do this.") -> None:
+    if not allowed:
+        raise PermissionDenied(message)
+
+
+def manageable_teams(user: User, teams: list[Team]) -> list[Team]:
+    return [t for t in teams if can_manage_team(user, t)]
