@@ -37,7 +37,8 @@ def add_group_mapping(source: AuthSource, group: str, role: Role | None, team: T
 
 def remove_group_mapping(mapping: GroupMapping, actor) -> None:
     details = {"source": mapping.source.value, "group": mapping.group,
-               "role": mapping.role.value if mapping.role else None, "team": mapping.team.name if mapping.team else None}
+               "role": mapping.role.value if mapping.role else None,
+               "team": mapping.team.name if mapping.team else None}
     db.session.delete(mapping)
     db.session.flush()
     signals.configuration_changed.send(mapping, actor=actor, what="group_mapping.removed", details=details)

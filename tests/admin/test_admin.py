@@ -39,7 +39,8 @@ def test_page_access_per_role(app, make_user, login, role):
 def test_auditor_cannot_change_anything(app, make_user, login, team):
     client = login(app.test_client(), make_user(Role.auditor))
     assert client.post("/admin/identity", data={"idle_timeout_minutes": "10"}).status_code == 403
-    assert client.post("/admin/identity/mappings", data={"source": "ldap", "group": "x", "role": "admin"}).status_code == 403
+    mapping = {"source": "ldap", "group": "x", "role": "admin"}
+    assert client.post("/admin/identity/mappings", data=mapping).status_code == 403
     assert client.post(f"/admin/teams/{team.id}", data={"add_email": "x@example.org"}).status_code == 403
 
 
@@ -65,7 +66,8 @@ def test_bad_settings_are_refused(app, make_user, login):
 
 def test_group_mapping_added_and_removed(app, make_user, login, team):
     client = login(app.test_client(), make_user(Role.admin))
-    data = {"source": "ldap", "group": "cn=netops,ou=groups,dc=example,dc=org", "role": "agent", "team_id": str(team.id)}
+    data = {"source": "ldap", "group": "cn=netops,ou=groups,dc=example,dc=org", "role": "agent",
+            "team_id": str(team.id)}
     assert client.post("/admin/identity/mappings", data=data).status_code == 302
     assert client.post("/admin/identity/mappings", data=data).status_code == 409  # duplicate
     assert client.post("/admin/identity/mappings", data={**data, "role": "", "team_id": ""}).status_code == 422
