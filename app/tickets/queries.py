@@ -14,7 +14,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
-from ..core.errors import ValidationFailed
+from ..core.errors import NotFound, ValidationFailed
 from ..extensions import db
 from . import search
 from .models import OPEN_STATUSES, Attachment, Comment, Priority, Status, Ticket, TicketEvent, TicketType
@@ -135,7 +135,12 @@ def list_tickets(user, f: TicketFilter, sort: str = "-created", limit: int = 50,
     return Page(items=items, next_cursor=next_cursor, count=count)
 
 
+MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL; larger ones cannot exist
+
+
 def get_ticket(ticket_id: int) -> Ticket | None:
+    if not 0 < ticket_id <= MAX_ID:
+        return None
     return db.session.get(Ticket, ticket_id, options=[selectinload(Ticket.watchers), selectinload(Ticket.tags)])
 
 
@@ -186,3 +191,40 @@ def related_incidents(problem: Ticket, user) -> list[Ticket]:
 def ticket_for(user, ticket_id: int) -> Ticket:
     """The ticket if ``user`` may see it, else NotFound (never reveals that it exists)."""
     return require_view(user, get_ticket(ticket_id), ticket_id)
+
+
+def tickets_by_ids(user, ids) -> list[Ticket]:
+    """The tickets among ``ids`` that ``user`` may see (for bulk actions), in id order."""
+    ids = sorted({int(i) for i in ids})[:MAX_LIMIT]
+    if not ids:
+        return []
+    stmt = sa.select(Ticket).where(Ticket.id.in_(ids), visible_tickets_clause(user)).order_by(Ticket.id)
+    return list(db.session.scalars(stmt.options(selectinload(Ticket.watchers), selectinload(Ticket.tags))))
+
+
+def attachment_for(ticket: Ticket, user, attachment_id: int) -> Attachment:
+    """An attachment of a ticket ``user`` may see; internal ones only for staff. Else NotFound."""
+    attachment = db.session.get(Attachment, attachment_id)
+    if (attachment is None or attachment.ticket_id != ticket.id
+            or (attachment.is_internal and not can_see_internal(user))):
+        raise NotFound(f"Attachment {attachment_id} does not exist.")
+    return attachment
+
+
+def check_cursor(cursor: str, sort: str = "-created") -> None:
+    """Refuse a cursor that decodes but cannot be compared (a naive or out-of-range time, an id that does
+    not fit the column) with the same clear error as garbage, instead of failing in the database."""
+    from datetime import UTC
+
+    if sort not in SORTS:
+        return  # list_tickets names the bad sort
+    *values, last_id = _decode_cursor(cursor, sort)
+    try:
+        if not 0 <= last_id < 2**31 or any(v.tzinfo is None for v in values if isinstance(v, datetime)):
+            raise ValueError
+        for value in values:
+            if isinstance(value, datetime):
+                value.astimezone(UTC)
+    except (ValueError, OverflowError):
+        raise ValidationFailed("The cursor is not valid; start again from the first page.",
+                               {"field": "cursor"}) from None
