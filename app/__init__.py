@@ -21,10 +21,12 @@ def create_app(config_override: dict | None = None) -> Flask:
     _init_web(app)
     from .audit.handlers import init_audit
     from .blueprints import register_blueprints
+    from .notifications.handlers import init_notifications
     from .schedule import init_scheduler
 
     register_blueprints(app)
     init_audit(app)
+    init_notifications(app)
     init_scheduler(app)
     return app
 

@@ -16,8 +16,8 @@ from ..core.errors import ServicedeskError, ValidationFailed
 from ..core.settings import get_setting
 from ..extensions import db
 from ..users.models import AuthSource, User
-from ..users.operations import authenticate_local, get_user_by_email
-from .models import RecoveryCode
+from ..users.operations import authenticate_local, get_user_by_email, set_password
+from .models import PasswordReset, RecoveryCode
 
 RECOVERY_CODES = 10
 ISSUER = "Servicedesk"
@@ -125,3 +125,45 @@ def verify_second_factor(user: User, code: str) -> str | None:
 def unused_recovery_codes(user: User) -> int:
     return db.session.scalar(sa.select(sa.func.count()).where(
         RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None)))
+
+
+RESET_VALID_FOR = timedelta(hours=1)
+
+
+def request_password_reset(email: str, link_for) -> None:
+    """Send a one-time reset link if a local, active account has this address; say nothing either way
+    (the page answers the same, so it reveals no accounts). ``link_for(token)`` builds the URL."""
+    user = get_user_by_email(email or "")
+    if user is None or not user.is_active or user.auth_source is not AuthSource.local:
+        return
+    token = secrets.token_urlsafe(32)
+    reset = PasswordReset(user_id=user.id, token_hash=_hash_code(token), expires_at=utcnow() + RESET_VALID_FOR)
+    db.session.add(reset)
+    db.session.flush()
+    signals.password_reset_requested.send(user, link=link_for(token), expires_at=reset.expires_at,
+                                          token_id=reset.id)
+
+
+def _valid_reset(token: str) -> PasswordReset | None:
+    reset = db.session.scalar(sa.select(PasswordReset).where(PasswordReset.token_hash == _hash_code(token or "")))
+    if reset is None or reset.used_at is not None or reset.expires_at <= utcnow():
+        return None
+    return reset
+
+
+def reset_user(token: str) -> User | None:
+    reset = _valid_reset(token)
+    return db.session.get(User, reset.user_id) if reset else None
+
+
+def complete_password_reset(token: str, password: str) -> User:
+    """Set the new password with a valid link (once); every session of the user ends."""
+    reset = _valid_reset(token)
+    if reset is None:
+        raise ValidationFailed(_("This link is invalid, used or expired. Ask for a new one."), {"field": "token"})
+    user = db.session.get(User, reset.user_id)
+    set_password(user, password, user)
+    reset.used_at = utcnow()
+    user.failed_logins, user.locked_until = 0, None
+    db.session.flush()
+    return user

@@ -35,6 +35,63 @@ DEFAULTS: dict[str, object] = {
     "SCHEDULER_ENABLED": False,
     "AUTO_CLOSE_RESOLVED_AFTER_DAYS": 7,
     "LOG_LEVEL": "INFO",
+    # SAML 2.0 single sign-on: off while SAML_IDP_METADATA_FILE is empty (app/auth/saml.py)
+    "SAML_IDP_METADATA_FILE": "",
+    "SAML_IDP_ENTITY_ID": "",
+    "SAML_SP_KEY_FILE": "",
+    "SAML_SP_CERT_FILE": "",
+    "SAML_SP_ENTITY_ID": "",
+    "SAML_NAMEID_FORMAT": "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent",
+    "SAML_CLOCK_SKEW_SECONDS": 120,
+    # attribute names (Name or FriendlyName), space-separated; the first one present wins
+    "SAML_ATTR_EMAIL": (
+        "email mail urn:oid:0.9.2342.19200300.100.1.3 "
+        "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress"
+    ),
+    "SAML_ATTR_NAME": (
+        "displayName urn:oid:2.16.840.1.113730.3.1.241 http://schemas.microsoft.com/identity/claims/displayname"
+    ),
+    "SAML_ATTR_DEPARTMENT": "department",
+    "SAML_ATTR_LOCATION": "l urn:oid:2.5.4.7",
+    "SAML_ATTR_PHONE": "telephoneNumber urn:oid:2.5.4.20",
+    "SAML_ATTR_LANGUAGE": "preferredLanguage urn:oid:2.16.840.1.113730.3.1.39",
+    "SAML_ATTR_MANAGER": "manager",
+    "SAML_ATTR_GROUPS": (
+        "groups memberOf urn:oid:1.3.6.1.4.1.5923.1.5.1.1 "
+        "http://schemas.microsoft.com/ws/2008/06/identity/claims/groups http://schemas.xmlsoap.org/claims/Group"
+    ),
+    "SAML_ATTR_VIP": "",
+    # LDAP / Active Directory: off while LDAP_URL is empty (app/auth/ldap.py). Lists are space-separated.
+    "LDAP_URL": "",
+    "LDAP_START_TLS": False,
+    "LDAP_CA_FILE": "",
+    "LDAP_ALLOW_PLAINTEXT": False,
+    "LDAP_BIND_DN": "",
+    "LDAP_BIND_PASSWORD": "",
+    "LDAP_USER_BASE": "",
+    "LDAP_USER_FILTER": "(|(uid={login})(mail={login}))",
+    "LDAP_USER_OBJECT_FILTER": "(objectClass=inetOrgPerson)",
+    "LDAP_ID_ATTRIBUTE": "entryUUID",
+    "LDAP_ATTR_NAME": "displayName cn",
+    "LDAP_ATTR_EMAIL": "mail",
+    "LDAP_ATTR_DEPARTMENT": "departmentNumber",
+    "LDAP_ATTR_LOCATION": "l",
+    "LDAP_ATTR_PHONE": "telephoneNumber",
+    "LDAP_ATTR_LANGUAGE": "preferredLanguage",
+    "LDAP_ATTR_MANAGER": "manager",
+    "LDAP_GROUP_BASE": "",
+    "LDAP_GROUP_FILTER": "(objectClass=groupOfNames)",
+    "LDAP_GROUP_MEMBER_ATTRIBUTE": "member",
+    "LDAP_MEMBEROF_ATTRIBUTE": "memberOf",
+    "LDAP_GROUP_STRATEGY": "memberof",
+    "LDAP_VIP_ATTRIBUTE": "",
+    "LDAP_VIP_VALUES": "TRUE yes 1 VIP",
+    "LDAP_VIP_GROUP": "",
+    "LDAP_DISABLED_ATTRIBUTE": "",
+    "LDAP_DISABLED_VALUES": "TRUE yes 1 disabled",
+    "LDAP_NETWORK_TIMEOUT": 5,
+    "LDAP_TIMEOUT": 10,
+    "LDAP_PAGE_SIZE": 500,
 }
 
 REQUIRED = tuple(k for k, v in DEFAULTS.items() if v is None)

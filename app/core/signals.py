@@ -42,3 +42,7 @@ configuration_changed = _signals.signal(
     "configuration-changed",
     doc="An admin changed configuration kept in the database. kwargs: actor, what (e.g. 'settings.changed'), details.",
 )
+password_reset_requested = _signals.signal(
+    "password-reset-requested",
+    doc="A user asked for a password reset link. sender: user. kwargs: link (one-time URL), expires_at, token_id.",
+)
