@@ -50,3 +50,53 @@ def postgres_cluster():
         subprocess.run(_as_postgres(str(PGBIN / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"),
                        capture_output=True)
         shutil.rmtree(root, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def smtp_sink():
+    """A real SMTP server (aiosmtpd) on a free loopback port; yields (port, list of received messages)."""
+    from email import message_from_bytes
+
+    from aiosmtpd.controller import Controller
+
+    received = []
+
+    class Handler:
+        async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+            received.append(message_from_bytes(envelope.original_content))
+            return "250 OK"
+
+    controller = Controller(Handler(), hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        yield controller.port, received
+    finally:
+        controller.stop()
+
+
+@contextlib.contextmanager
+def http_receiver(statuses=()):
+    """An HTTP server that records POSTed bodies and answers with the given statuses in turn (then 200)."""
+    import http.server
+    import threading
+
+    received, answers = [], list(statuses)
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802 - http.server's hook name
+            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            received.append({"path": self.path, "headers": dict(self.headers), "body": body})
+            self.send_response(answers.pop(0) if answers else 200)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}", received
+    finally:
+        server.shutdown()
+        server.server_close()

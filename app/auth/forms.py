@@ -40,3 +40,13 @@ class TokenForm(FlaskForm):
 
 class ActionForm(FlaskForm):
     """A button that only needs the CSRF token (revoke, disable, sign out everywhere)."""
+
+
+class ResetRequestForm(FlaskForm):
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
+
+
+class ResetForm(FlaskForm):
+    new = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=1024)])
+    confirm = PasswordField(_l("New password again"), validators=[
+        DataRequired(), EqualTo("new", message=_l("The two new passwords differ."))])

@@ -4,21 +4,25 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..core import signals
 from ..core.clock import utcnow
+from ..core.errors import ServicedeskError
 from ..extensions import db
 from ..users.models import User
 from ..users.operations import load_user_for_session
-from .forms import LoginForm, SecondFactorForm
+from .forms import LoginForm, ResetForm, ResetRequestForm, SecondFactorForm
 from .local import (
     LoginRefused,
     check_password_login,
+    complete_password_reset,
     must_enrol_second_factor,
+    request_password_reset,
     requires_second_factor,
+    reset_user,
     verify_second_factor,
 )
 from .redirects import safe_next
@@ -103,6 +107,39 @@ def logout():
     db.session.commit()
     flash(_("You are signed out."), "success")
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/reset", methods=["GET", "POST"])
+def request_reset():
+    form = ResetRequestForm()
+    if form.validate_on_submit():
+        request_password_reset(form.email.data,
+                               lambda token: current_app.config["BASE_URL"].rstrip("/") + url_for(
+                                   "auth.reset_password", token=token))
+        db.session.commit()
+        # The same answer whether or not the account exists.
+        flash(_("If a local account has this address, a link to reset its password is on its way."), "success")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/reset_request.html", form=form), 400 if request.method == "POST" else 200
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    if reset_user(token) is None:
+        flash(_("This link is invalid, used or expired. Ask for a new one."), "error")
+        return redirect(url_for("auth.request_reset"))
+    form = ResetForm()
+    if form.validate_on_submit():
+        try:
+            complete_password_reset(token, form.new.data)
+        except ServicedeskError as exc:
+            db.session.rollback()
+            form.new.errors.append(exc.message)
+            return render_template("auth/reset.html", form=form), exc.status
+        db.session.commit()
+        flash(_("Your password is set. Sign in with it."), "success")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/reset.html", form=form), 400 if request.method == "POST" else 200
 
 
 @bp.before_app_request

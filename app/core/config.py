@@ -35,6 +35,16 @@ DEFAULTS: dict[str, object] = {
     "SCHEDULER_ENABLED": False,
     "AUTO_CLOSE_RESOLVED_AFTER_DAYS": 7,
     "LOG_LEVEL": "INFO",
+    # Outgoing mail (notifications, password reset links); delivery waits while SMTP_HOST is empty
+    "MAIL_FROM": "servicedesk@localhost",
+    "SMTP_HOST": "",
+    "SMTP_PORT": 25,
+    "SMTP_STARTTLS": False,
+    "SMTP_USER": "",
+    "SMTP_PASSWORD": "",
+    "SMTP_CA_FILE": "",
+    "SMTP_TIMEOUT": 30,
+    "WEBHOOK_TIMEOUT": 10,
     # SAML 2.0 single sign-on: off while SAML_IDP_METADATA_FILE is empty (app/auth/saml.py)
     "SAML_IDP_METADATA_FILE": "",
     "SAML_IDP_ENTITY_ID": "",
