@@ -8,8 +8,8 @@ import os
 
 import pyotp
 import pytest
-from flask import g, request_started
 import sqlalchemy as sa
+from flask import g, request_started
 
 from app import create_app
 from app.core import migrate
