@@ -261,7 +261,12 @@ def add_comment(ticket: Ticket, actor, body: str, *, internal: bool = False,
 
 
 def add_attachment(ticket: Ticket, actor, filename: str, stream: BinaryIO, declared_type: str | None = None,
-                   comment: Comment | None = None) -> Attachment:
+                   comment: Comment | None = None, internal: bool = False) -> Attachment:
+    """A file on the ticket, or on one of its comments. Files of internal notes, and ``internal``
+    ones, are for staff only."""
+    internal = internal or bool(comment and comment.is_internal)
+    if internal and not can_see_internal(actor):
+        raise PermissionDenied("Only staff can add internal attachments.")
     config = current_app.config
     name = attachments.safe_filename(filename)
     sha, size, head = attachments.store(stream, config["DATA_DIR"], config["MAX_ATTACHMENT_BYTES"])
@@ -275,7 +280,6 @@ def add_attachment(ticket: Ticket, actor, filename: str, stream: BinaryIO, decla
         if not db.session.scalar(sa.select(sa.func.count()).where(Attachment.sha256 == sha)):
             Path(attachments.path_for(config["DATA_DIR"], sha)).unlink(missing_ok=True)
         raise
-    internal = bool(comment and comment.is_internal)
     attachment = Attachment(
         ticket_id=ticket.id, comment_id=comment.id if comment else None, uploaded_by_id=actor_id(actor),
         filename=name, content_type=content_type, size=size, sha256=sha, is_internal=internal,
@@ -371,3 +375,10 @@ def bulk_update(tickets: list[Ticket], actor, *, status: Status | None = None, r
         except (ValidationFailed, PermissionDenied, Conflict, InvalidTransition) as exc:
             errors[ticket.id] = exc.message
     return errors
+
+
+def remove_watcher(ticket: Ticket, user: User, actor) -> None:
+    if user in ticket.watchers:
+        ticket.watchers.remove(user)
+        _record(ticket, actor, EventKind.field_changed, field="watchers", old=user.name)
+        db.session.flush()

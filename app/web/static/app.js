@@ -1,10 +1,47 @@
 // Servicedesk: small progressive enhancements. Every page works without this file.
 (function () {
   "use strict";
+  // htmx would add an inline <style> for its indicators, which our CSP forbids (app.css has what we need).
+  if (window.htmx) { window.htmx.config.includeIndicatorStyles = false; }
   // htmx requests carry the CSRF token from the page's meta tag.
   document.addEventListener("htmx:configRequest", function (e) {
     var meta = document.querySelector('meta[name="csrf-token"]');
     if (meta) { e.detail.headers["X-CSRFToken"] = meta.content; }
+  });
+
+  // Composer forms posted by htmx: clear them when the new entry is in the timeline; show a 4xx
+  // answer (a short error fragment) next to the form instead of dropping it.
+  document.addEventListener("htmx:beforeSwap", function (e) {
+    var form = e.detail.requestConfig && e.detail.requestConfig.elt;
+    var status = e.detail.xhr.status;
+    if (form && form.dataset && form.dataset.errors && status >= 400 && status < 500) {
+      var box = document.querySelector(form.dataset.errors);
+      if (box) {
+        e.detail.shouldSwap = true;
+        e.detail.isError = false;
+        e.detail.target = box;
+        e.detail.swapOverride = "innerHTML";
+      }
+    }
+  });
+  document.addEventListener("htmx:afterRequest", function (e) {
+    var form = e.detail.elt;
+    var xhr = e.detail.xhr;
+    if (!form || form.tagName !== "FORM" || !xhr || xhr.status < 200 || xhr.status >= 300) { return; }
+    if (form.hasAttribute("data-reset-on-success")) { form.reset(); }
+    if (form.dataset.errors) {
+      var box = document.querySelector(form.dataset.errors);
+      if (box) { box.textContent = ""; }
+    }
+  });
+
+  // "Select all" in the queue table.
+  document.addEventListener("change", function (e) {
+    if (e.target && e.target.id === "select-all") {
+      document.querySelectorAll('table.queue tbody input[type=checkbox][name="ids"]').forEach(function (box) {
+        box.checked = e.target.checked;
+      });
+    }
   });
 
   // Keyboard shortcuts (ignored while typing): see the "?" help on queue and ticket pages.
@@ -12,7 +49,15 @@
     return el && (el.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName));
   }
   function click(sel) { var el = document.querySelector(sel); if (el) { el.click(); return true; } return false; }
-  function focus(sel) { var el = document.querySelector(sel); if (el) { el.focus(); return true; } return false; }
+  function focus(sel) {
+    var el = document.querySelector(sel);
+    if (!el) { return false; }
+    var closed = el.closest("details:not([open])");
+    if (closed) { closed.open = true; }
+    el.focus();
+    if (el.scrollIntoView) { el.scrollIntoView({block: "center"}); }
+    return true;
+  }
 
   var rowIndex = -1;
   function moveRow(delta) {
