@@ -9,6 +9,7 @@ from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from . import __version__, create_app
+from .auth.cli import ldap_sync_command, ldap_test_command
 from .core.errors import ConfigError, ServicedeskError
 
 
@@ -128,3 +129,8 @@ def demo(seed, ticket_count):
     except ServicedeskError as exc:
         _fail(exc)
     click.echo(f"demo data loaded. Admin login: {login[0]}  password: {login[1]}")
+
+
+# Commands that live with their domain
+main.add_command(ldap_sync_command)
+main.add_command(ldap_test_command)

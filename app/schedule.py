@@ -6,6 +6,7 @@ import atexit
 
 from flask import Flask
 
+from .auth.jobs import CHECK_EVERY_SECONDS, sync_directory_when_due
 from .notifications.jobs import deliver_due
 from .tickets.jobs import close_resolved_tickets
 
@@ -13,6 +14,8 @@ from .tickets.jobs import close_resolved_tickets
 JOBS = [
     (deliver_due, 10),
     (close_resolved_tickets, 15 * 60),
+    # runs the LDAP sync when the setting ldap.sync_interval_minutes says it is due
+    (sync_directory_when_due, CHECK_EVERY_SECONDS),
 ]
 
 

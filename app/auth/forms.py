@@ -6,7 +6,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 
 class LoginForm(FlaskForm):
-    email = EmailField(_l("E-mail or user name"), validators=[DataRequired(), Length(max=254)])
+    email = StringField(_l("E-mail or user name"), validators=[DataRequired(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1024)])
     next = HiddenField()
 

@@ -25,6 +25,7 @@ from .local import (
     reset_user,
     verify_second_factor,
 )
+from .ldap import authenticate_ldap
 from .redirects import safe_next
 from .sessions import end_session, start_session
 
@@ -62,14 +63,30 @@ def login():
     if not form.validate_on_submit():
         return render_template("auth/login.html", form=form), 400 if request.method == "POST" else 200
     try:
-        user = check_password_login(form.email.data, form.password.data)
+        user, method = _authenticate(form.email.data, form.password.data)
     except LoginRefused as exc:
         return _refused(form.email.data, exc, "auth/login.html", form)
+    except ServicedeskError as exc:  # directory down (503), account not linked (409)
+        return _refused(form.email.data, LoginRefused(exc.message, exc.code), "auth/login.html", form, exc.status)
     if requires_second_factor(user):
         session[PENDING_KEY] = {"user": user.get_id(), "at": utcnow().isoformat()}
         db.session.commit()
         return redirect(url_for("auth.second_factor", next=form.next.data or None))
-    return _finish(user, "password", form.next.data)
+    return _finish(user, method, form.next.data)
+
+
+def _authenticate(login: str, password: str) -> tuple[User, str]:
+    """Local accounts first (so break-glass admins work while the directory is down), then LDAP."""
+    try:
+        return check_password_login(login, password), "password"
+    except LoginRefused as exc:
+        if exc.reason != "bad credentials" or not current_app.config["LDAP_URL"]:
+            raise
+        local_refusal = exc
+    user = authenticate_ldap(login, password)
+    if user is None:
+        raise local_refusal
+    return user, "ldap"
 
 
 def _pending_user() -> User | None:

@@ -45,7 +45,7 @@ DEFAULTS: dict[str, object] = {
     "SMTP_CA_FILE": "",
     "SMTP_TIMEOUT": 30,
     "WEBHOOK_TIMEOUT": 10,
-    # SAML 2.0 single sign-on: off while SAML_IDP_METADATA_FILE is empty (app/auth/saml.py)
+    # SAML 2.0 single sign-on: off while SAML_IDP_METADATA_FILE is empty (app/auth/saml/)
     "SAML_IDP_METADATA_FILE": "",
     "SAML_IDP_ENTITY_ID": "",
     "SAML_SP_KEY_FILE": "",
