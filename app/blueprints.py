@@ -8,8 +8,11 @@ from flask import Flask
 def register_blueprints(app: Flask) -> None:
     from .admin.views import bp as admin
     from .api import init_api
+    from .auth import saml_views
     from .auth.account import bp as account
+    from .auth.saml import check_config as check_saml_config
     from .auth.views import bp as auth
+    from .extensions import csrf
     from .portal.views import bp as portal
     from .tickets.labels import init_labels
     from .tickets.views import bp as tickets
@@ -17,5 +20,10 @@ def register_blueprints(app: Flask) -> None:
 
     for blueprint in (web, auth, account, tickets, portal, admin):
         app.register_blueprint(blueprint)
+    # SAML: the IdP posts to the ACS and SLO endpoints (signed messages, no CSRF token possible)
+    app.register_blueprint(saml_views.bp)
+    csrf.exempt(saml_views.acs)
+    csrf.exempt(saml_views.slo)
+    check_saml_config(app.config)
     init_api(app)
     init_labels(app)
