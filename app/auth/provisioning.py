@@ -92,7 +92,11 @@ def provision_user(source: AuthSource, profile: DirectoryProfile, actor, *, link
 def update_from_profile(user: User, profile: DirectoryProfile, grant: Grant, actor) -> dict:
     """Apply directory attributes, role and teams; returns {field: (old, new)} of what changed."""
     changes = {}
-    new_values = {"email": normalize_email(profile.email), "name": profile.name[:200],
+    email = normalize_email(profile.email)
+    if email != user.email and db.session.scalar(sa.select(User.id).where(User.email == email)) is not None:
+        raise Conflict(f"The directory gives {user.email} the address {email}, which another account has. "
+                       "An administrator must resolve the duplicate.")
+    new_values = {"email": email, "name": profile.name[:200],
                   **{f: getattr(profile, f) for f in PROFILE_FIELDS}, "role": grant.role}
     for name, new in new_values.items():
         old = getattr(user, name)

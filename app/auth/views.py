@@ -27,7 +27,8 @@ from .local import (
 )
 from .ldap import authenticate_ldap
 from .redirects import safe_next
-from .sessions import end_session, start_session
+from .saml import is_enabled as saml_enabled
+from .sessions import current_session_row, end_session, start_session
 
 bp = Blueprint("auth", __name__, url_prefix="/auth", template_folder="templates")
 
@@ -48,11 +49,16 @@ def _finish(user: User, method: str, next_url: str | None):
     return redirect(safe_next(next_url, url_for("web.index")))
 
 
+def _login_page(form):
+    return render_template("auth/login.html", form=form, sso=saml_enabled())
+
+
 def _refused(login: str, exc: LoginRefused, template: str, form, status: int | None = None):
     signals.login_failed.send(login, reason=exc.reason)
     db.session.commit()
     flash(exc.message, "error")
-    return render_template(template, form=form), status or (429 if exc.reason == "locked" else 401)
+    page = _login_page(form) if template == "auth/login.html" else render_template(template, form=form)
+    return page, status or (429 if exc.reason == "locked" else 401)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -61,7 +67,7 @@ def login():
         return redirect(safe_next(request.args.get("next"), url_for("web.index")))
     form = LoginForm(next=request.args.get("next", ""))
     if not form.validate_on_submit():
-        return render_template("auth/login.html", form=form), 400 if request.method == "POST" else 200
+        return _login_page(form), 400 if request.method == "POST" else 200
     try:
         user, method = _authenticate(form.email.data, form.password.data)
     except LoginRefused as exc:
@@ -120,6 +126,9 @@ def second_factor():
 
 @bp.post("/logout")
 def logout():
+    row = current_session_row()
+    if row is not None and row.method == "saml" and saml_enabled():
+        return redirect(url_for("saml.logout"), code=307)  # also ends the session at the IdP
     end_session("logout")
     db.session.commit()
     flash(_("You are signed out."), "success")

@@ -35,3 +35,12 @@ def test_directory_down_is_a_503_page_but_break_glass_admin_signs_in(app, client
 def test_injection_in_the_login_form_signs_nobody_in(client, directory, password):
     response = client.post("/auth/login", data={"email": "*)(uid=*", "password": password("alice")})
     assert response.status_code == 401
+
+
+def test_directory_email_taken_by_another_account_is_a_clear_409(client, directory, password, make_user):
+    client.post("/auth/login", data={"email": "alice", "password": password("alice")})
+    make_user(Role.requester, email="new.alice@example.org")
+    directory.set("alice", mail="new.alice@example.org")
+    other = client.application.test_client()
+    response = other.post("/auth/login", data={"email": "alice", "password": password("alice")})
+    assert response.status_code == 409 and "another account has" in response.get_data(as_text=True)
