@@ -15,6 +15,7 @@ from ..extensions import db
 from ..users.models import User
 from ..users.operations import load_user_for_session
 from .forms import LoginForm, ResetForm, ResetRequestForm, SecondFactorForm
+from .ldap import authenticate_ldap
 from .local import (
     LoginRefused,
     check_password_login,
@@ -25,7 +26,6 @@ from .local import (
     reset_user,
     verify_second_factor,
 )
-from .ldap import authenticate_ldap
 from .redirects import safe_next
 from .saml import is_enabled as saml_enabled
 from .sessions import current_session_row, end_session, start_session
