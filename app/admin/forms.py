@@ -1,6 +1,14 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DecimalField, IntegerField, SelectField, SelectMultipleField, StringField
+from wtforms import (
+    BooleanField,
+    DecimalField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -45,6 +53,11 @@ class UserEditForm(FlaskForm):
 
 class TeamMembersForm(FlaskForm):
     add_email = StringField(_l("Add a member by e-mail"), validators=[Optional(), Length(max=254)])
+
+
+class LdapTestForm(FlaskForm):
+    login = StringField(_l("Test a sign-in (optional): user name"), validators=[Optional(), Length(max=256)])
+    password = PasswordField(_l("Password"), validators=[Optional(), Length(max=1024)])
 
 
 class ActionForm(FlaskForm):

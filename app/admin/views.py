@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..audit.queries import recent_events
+from ..auth.ldap import check_connection, normalize_dn, probe_login
 from ..auth.models import GroupMapping
 from ..auth.operations import add_group_mapping, remove_group_mapping, update_settings
 from ..core.errors import ServicedeskError
@@ -19,7 +20,7 @@ from ..users import operations as user_ops
 from ..users.models import AuthSource, Role, Team, User
 from ..users.permissions import can_configure, can_manage_team, can_read_audit, require
 from ..users.queries import all_teams
-from .forms import ActionForm, GroupMappingForm, IdentitySettingsForm, TeamMembersForm, UserEditForm
+from .forms import ActionForm, GroupMappingForm, IdentitySettingsForm, LdapTestForm, TeamMembersForm, UserEditForm
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
 
@@ -81,13 +82,37 @@ def _mapping_form() -> GroupMappingForm:
     return form
 
 
-def _identity_page(settings_form, mapping_form=None):
+def _identity_page(settings_form, mapping_form=None, ldap_test=None):
     mappings = db.session.scalars(sa.select(GroupMapping).order_by(GroupMapping.source, GroupMapping.group)).all()
     config = current_app.config
     return render_template(
         "admin/identity.html", form=settings_form, mapping_form=mapping_form or _mapping_form(), mappings=mappings,
         action=ActionForm(), ldap_configured=bool(config.get("LDAP_URL")),
-        saml_configured=bool(config.get("SAML_IDP_METADATA_FILE")), ldap_test=None)
+        saml_configured=bool(config.get("SAML_IDP_METADATA_FILE")), ldap_test=ldap_test,
+        ldap_login_form=LdapTestForm(formdata=None))
+
+
+@bp.post("/identity/ldap-test")
+def test_ldap():
+    """Connect and bind with the service account; with a login and password, also try that sign-in
+    (read-only: no account is created)."""
+    require(can_configure(current_user))
+    form = LdapTestForm()
+    if not form.validate_on_submit():
+        abort(400)
+    result = check_connection()
+    lines = [result.message]
+    if result.ok and form.login.data:
+        try:
+            profile = probe_login(form.login.data, form.password.data or "")
+        except ServicedeskError as exc:
+            lines.append(exc.message)
+        else:
+            lines.append(_("Sign-in works: %(name)s <%(email)s>, groups: %(groups)s", name=profile.name,
+                           email=profile.email, groups=", ".join(profile.groups) or "-") if profile
+                         else _("Sign-in failed: unknown login or wrong password."))
+    return _identity_page(IdentitySettingsForm(formdata=None),
+                          ldap_test={"ok": result.ok, "lines": lines}), 200 if result.ok else 502
 
 
 @bp.post("/identity/mappings")
@@ -98,7 +123,9 @@ def add_mapping():
         return _identity_page(IdentitySettingsForm(formdata=None), form), 400
     team = db.session.get(Team, int(form.team_id.data)) if form.team_id.data else None
     try:
-        add_group_mapping(AuthSource(form.source.data), form.group.data,
+        source = AuthSource(form.source.data)
+        group = normalize_dn(form.group.data) if source is AuthSource.ldap else form.group.data
+        add_group_mapping(source, group,
                           Role(form.role.data) if form.role.data else None, team, current_user)
     except ServicedeskError as exc:
         db.session.rollback()
