@@ -9,11 +9,13 @@ from wtforms import (
     SelectMultipleField,
     StringField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-ROLE_CHOICES = [("requester", _l("Requester")), ("agent", _l("Agent")), ("lead", _l("Team lead")),
-                ("admin", _l("Administrator")), ("auditor", _l("Auditor"))]
+ROLE_CHOICES = [SelectChoice("requester", _l("Requester")), SelectChoice("agent", _l("Agent")),
+                SelectChoice("lead", _l("Team lead")), SelectChoice("admin", _l("Administrator")),
+                SelectChoice("auditor", _l("Auditor"))]
 
 
 class MultiCheckbox(SelectMultipleField):
@@ -39,9 +41,10 @@ class IdentitySettingsForm(FlaskForm):
 
 
 class GroupMappingForm(FlaskForm):
-    source = SelectField(_l("Source"), choices=[("ldap", "LDAP / Active Directory"), ("saml", "SAML")])
+    source = SelectField(_l("Source"), choices=[SelectChoice("ldap", "LDAP / Active Directory"),
+                                                SelectChoice("saml", "SAML")])
     group = StringField(_l("Group (LDAP DN or SAML group name)"), validators=[DataRequired(), Length(max=512)])
-    role = SelectField(_l("Gives role"), choices=[("", _l("(no role)"))] + ROLE_CHOICES)
+    role = SelectField(_l("Gives role"), choices=[SelectChoice("", _l("(no role)"))] + ROLE_CHOICES)
     team_id = SelectField(_l("Adds to team"), coerce=str)
 
 

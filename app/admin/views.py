@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from wtforms.fields.choices import SelectChoice
 
 from ..audit.queries import recent_events
 from ..auth.ldap import check_connection, normalize_dn, probe_login
@@ -78,7 +79,7 @@ def identity():
 
 def _mapping_form() -> GroupMappingForm:
     form = GroupMappingForm()
-    form.team_id.choices = [("", _("(no team)"))] + [(str(t.id), t.name) for t in all_teams()]
+    form.team_id.choices = [SelectChoice("", _("(no team)"))] + [SelectChoice(str(t.id), t.name) for t in all_teams()]
     return form
 
 
@@ -166,7 +167,7 @@ def edit_user(user_id: int):
     teams = all_teams()
     form = UserEditForm(data={"role": user.role.value, "teams": sorted(user.team_ids),
                               "is_active": user.is_active_account})
-    form.teams.choices = [(t.id, t.name) for t in teams]
+    form.teams.choices = [SelectChoice(t.id, t.name) for t in teams]
     if form.validate_on_submit():
         try:
             user_ops.change_role_and_teams(user, current_user, role=Role(form.role.data),

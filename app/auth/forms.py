@@ -1,6 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, IntegerField, PasswordField, SelectMultipleField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -31,7 +32,9 @@ class PasswordChangeForm(FlaskForm):
 class TokenForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     scopes = SelectMultipleField(
-        _l("Scopes"), choices=[("read", _l("read")), ("write", _l("write")), ("admin", _l("admin"))],
+        _l("Scopes"),
+        choices=[SelectChoice("read", _l("read")), SelectChoice("write", _l("write")),
+                 SelectChoice("admin", _l("admin"))],
         default=["read"], widget=ListWidget(prefix_label=False), option_widget=CheckboxInput(),
         validators=[DataRequired()])
     expires_in_days = IntegerField(_l("Expires after (days, empty = never)"),
