@@ -15,9 +15,8 @@ from flask_smorest.fields import Upload
 from marshmallow import fields, validate
 
 from ..tickets.models import Channel, EventKind, Level, Priority, Status, TicketType
-from ..tickets.queries import MAX_LIMIT, SORTS
+from ..tickets.queries import MAX_ID, MAX_LIMIT, SORTS
 
-MAX_ID = 2**31 - 1
 MAX_SUBJECT = 250
 MAX_TEXT = 100_000
 MAX_TAGS = 20

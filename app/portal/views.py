@@ -27,7 +27,6 @@ from .wording import HIDDEN_STEPS, REQUESTER_TYPES, STEP_WORDING, StepWording, p
 bp = Blueprint("portal", __name__, url_prefix="/portal", template_folder="templates")
 
 PAGE_SIZE = 25
-MAX_ID = 2**31 - 1
 #: history events a requester sees between the replies (others, like team changes, are staff business)
 SHOWN_EVENTS = {EventKind.status_changed, EventKind.merged}
 
@@ -65,8 +64,6 @@ def attachment_url(attachment) -> str:
 
 def _load(ticket_id: int) -> Ticket:
     """A ticket the user requested or watches; anything else does not exist here (staff use the workspace)."""
-    if not 0 < ticket_id <= MAX_ID:  # larger ids overflow the database's integer column
-        raise NotFound(_("Request %(id)s does not exist.", id=ticket_id))
     ticket = queries.ticket_for(current_user, ticket_id)
     if ticket.requester_id != current_user.id and all(w.id != current_user.id for w in ticket.watchers):
         raise NotFound(_("Request %(id)s does not exist.", id=ticket_id))

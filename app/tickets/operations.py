@@ -199,7 +199,7 @@ def update_ticket(ticket: Ticket, actor, *, reason: str | None = None, **changes
             ticket.priority = priority
         ticket.priority_reason = why
     elif "priority" in changed:
-        ticket.priority_reason = f"set by {getattr(actor, 'name', 'system')}: {reason}"
+        ticket.priority_reason = f"set by {getattr(actor, 'name', 'system')}: {reason}"[:500]
     if not changed:
         return changed
     ticket.updated_at = utcnow()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import json
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
@@ -73,8 +73,16 @@ def _decode_cursor(cursor: str, sort: str) -> list:
         values = [
             Priority(v) if col == "priority" else datetime.fromisoformat(v) for col, v in zip(columns, raw)
         ]
+        # A cursor that decodes but cannot be compared must fail here, not in the database.
+        if not 0 <= raw[-1] <= MAX_ID:
+            raise ValueError
+        for value in values:
+            if isinstance(value, datetime):
+                if value.tzinfo is None:
+                    raise ValueError
+                value.astimezone(UTC)
         return values + [raw[-1]]
-    except (ValueError, TypeError, UnicodeDecodeError, json.JSONDecodeError):
+    except (ValueError, TypeError, OverflowError, UnicodeDecodeError, json.JSONDecodeError):
         raise ValidationFailed("The cursor is not valid; start again from the first page.",
                                {"field": "cursor"}) from None
 
@@ -209,22 +217,3 @@ def attachment_for(ticket: Ticket, user, attachment_id: int) -> Attachment:
             or (attachment.is_internal and not can_see_internal(user))):
         raise NotFound(f"Attachment {attachment_id} does not exist.")
     return attachment
-
-
-def check_cursor(cursor: str, sort: str = "-created") -> None:
-    """Refuse a cursor that decodes but cannot be compared (a naive or out-of-range time, an id that does
-    not fit the column) with the same clear error as garbage, instead of failing in the database."""
-    from datetime import UTC
-
-    if sort not in SORTS:
-        return  # list_tickets names the bad sort
-    *values, last_id = _decode_cursor(cursor, sort)
-    try:
-        if not 0 <= last_id < 2**31 or any(v.tzinfo is None for v in values if isinstance(v, datetime)):
-            raise ValueError
-        for value in values:
-            if isinstance(value, datetime):
-                value.astimezone(UTC)
-    except (ValueError, OverflowError):
-        raise ValidationFailed("The cursor is not valid; start again from the first page.",
-                               {"field": "cursor"}) from None

@@ -31,8 +31,6 @@ def _render_queue(args: MultiDict, status: int = 200, bulk_form: BulkForm | None
     teams, staff, services = all_teams(), staff_users(), active_services()
     try:
         qa = parse_queue_args(args, current_user)
-        if qa.cursor:
-            queries.check_cursor(qa.cursor, SORT_OPTIONS[qa.sort][0])
         page = queries.list_tickets(current_user, qa.filter, sort=SORT_OPTIONS[qa.sort][0], limit=qa.limit,
                                     cursor=qa.cursor)
     except ValidationFailed as exc:
