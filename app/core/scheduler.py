@@ -72,8 +72,15 @@ class LeaderLock:
     def release(self) -> None:
         with self._mutex:
             if self._conn is not None:
-                self._conn.close()
-                self._conn = None
+                # close() only returns the connection to the pool: the session lock must be let go explicitly
+                try:
+                    self._conn.execute(sa.text("SELECT pg_advisory_unlock(:k)"), {"k": ADVISORY_LOCK_KEY})
+                    self._conn.commit()
+                except sa.exc.DBAPIError:
+                    pass
+                finally:
+                    self._conn.close()
+                    self._conn = None
             if self._file is not None:
                 fcntl.flock(self._file, fcntl.LOCK_UN)
                 self._file.close()
