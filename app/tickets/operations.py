@@ -86,6 +86,8 @@ def _display(value) -> str | None:
 
 def normalize_tags(names) -> list[Tag]:
     cleaned = sorted({n.strip().lower().replace(" ", "-")[:64] for n in names or () if n and n.strip()})
+    if not cleaned:
+        return []
     if len(cleaned) > MAX_TAGS:
         raise ValidationFailed(f"A ticket can have at most {MAX_TAGS} tags.", {"field": "tags"})
     existing = {t.name: t for t in db.session.scalars(sa.select(Tag).where(Tag.name.in_(cleaned)))}

@@ -132,7 +132,7 @@ def list_tickets(user, f: TicketFilter, sort: str = "-created", limit: int = 50,
     stmt = stmt.order_by(*[k.desc() if descending else k.asc() for k in keys]).limit(limit + 1)
     stmt = stmt.options(
         joinedload(Ticket.requester), joinedload(Ticket.assignee), joinedload(Ticket.team),
-        joinedload(Ticket.service), selectinload(Ticket.tags),
+        joinedload(Ticket.service), joinedload(Ticket.category), selectinload(Ticket.tags),
     )
     items = list(db.session.scalars(stmt).unique())
     next_cursor = None
