@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from flask import g, has_app_context
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 from .models import Channel, Level, Priority, Status, TicketType
@@ -60,7 +62,12 @@ TRANSITION_LABELS = {
 
 
 def label(member) -> str:
-    return str(LABELS.get(member, getattr(member, "value", member)))
+    """The translated name; cached per request (a queue page asks for the same few names hundreds of times)."""
+    cache = g.setdefault("_labels", {}) if has_app_context() else {}
+    key = (str(get_locale()), member)
+    if key not in cache:
+        cache[key] = str(LABELS.get(member, getattr(member, "value", member)))
+    return cache[key]
 
 
 def transition_label(transition) -> str:
