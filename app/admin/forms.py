@@ -26,6 +26,7 @@ class MultiCheckbox(SelectMultipleField):
 class IdentitySettingsForm(FlaskForm):
     require_2fa_roles = MultiCheckbox(_l("Roles that must use two-factor sign-in"), choices=ROLE_CHOICES)
     saml_link_by_email = BooleanField(_l("Link existing local accounts to SSO identities with the same e-mail"))
+    requesters_see_department = BooleanField(_l("Requesters see their department's tickets (read and reply)"))
     idle_timeout_minutes = IntegerField(_l("Sign out after inactivity (minutes)"),
                                         validators=[DataRequired(), NumberRange(min=5, max=24 * 60)])
     absolute_timeout_hours = IntegerField(_l("Sign out after (hours), however active"),

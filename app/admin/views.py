@@ -32,6 +32,7 @@ SETTING_FIELDS = {
     "lockout_after_failures": "auth.lockout_after_failures", "lockout_minutes": "auth.lockout_minutes",
     "ldap_sync_interval_minutes": "ldap.sync_interval_minutes",
     "ldap_max_deactivate_share": "ldap.max_deactivate_share",
+    "requesters_see_department": "tickets.requesters_see_department",
 }
 PAGE = 100
 

@@ -23,6 +23,8 @@ DEFAULTS: dict[str, object] = {
     "auth.absolute_timeout_hours": 12,
     "auth.lockout_after_failures": 5,
     "auth.lockout_minutes": 15,
+    #: requesters also see the tickets of colleagues in their department (read and reply, no steps)
+    "tickets.requesters_see_department": False,
     #: minutes between directory syncs (0 = off)
     "ldap.sync_interval_minutes": 60,
     #: a sync that would deactivate more than this share of directory users aborts

@@ -63,9 +63,11 @@ def attachment_url(attachment) -> str:
 
 
 def _load(ticket_id: int) -> Ticket:
-    """A ticket the user requested or watches; anything else does not exist here (staff use the workspace)."""
+    """A ticket the requester may see (permissions.py); staff see only their own requests here (they use
+    the workspace for the rest)."""
     ticket = queries.ticket_for(current_user, ticket_id)
-    if ticket.requester_id != current_user.id and all(w.id != current_user.id for w in ticket.watchers):
+    mine = ticket.requester_id == current_user.id or any(w.id == current_user.id for w in ticket.watchers)
+    if current_user.is_staff and not mine:
         raise NotFound(_("Request %(id)s does not exist.", id=ticket_id))
     return ticket
 

@@ -1,6 +1,7 @@
 """Who may see and change which ticket: the one place every way in (UI, API, mail, jobs) asks.
 
-Roles: requesters see their own tickets (and ones they watch), never internal notes; agents and
+Roles: requesters see their own tickets (and ones they watch; their department's if an admin turns
+that on), never internal notes; agents and
 leads see their teams' tickets, unassigned-team tickets and their own (all, if AGENTS_SEE_ALL_TICKETS);
 admins see and change everything; auditors see everything and change nothing.
 """
@@ -12,6 +13,7 @@ from flask import current_app
 
 from ..core.actors import SYSTEM
 from ..core.errors import NotFound, PermissionDenied
+from ..core.settings import get_setting
 from ..users.models import Role, User
 from .models import Ticket, ticket_watchers
 
@@ -24,6 +26,11 @@ def _sees_all(user: User) -> bool:
     )
 
 
+def _sees_department(user) -> bool:
+    """The optional rule that requesters see their department's tickets (admin setting)."""
+    return bool(user.department) and get_setting("tickets.requesters_see_department")
+
+
 def can_see_internal(user) -> bool:
     return user is SYSTEM or user.is_staff
 
@@ -32,7 +39,8 @@ def can_view_ticket(user, ticket: Ticket) -> bool:
     if user is SYSTEM:
         return True
     if not user.is_staff:
-        return ticket.requester_id == user.id or any(w.id == user.id for w in ticket.watchers)
+        return (ticket.requester_id == user.id or any(w.id == user.id for w in ticket.watchers)
+                or (_sees_department(user) and ticket.requester.department == user.department))
     if _sees_all(user):
         return True
     return (
@@ -70,7 +78,11 @@ def visible_tickets_clause(user) -> sa.ColumnElement[bool]:
         return sa.true()
     if not user.is_staff:
         watched = sa.select(ticket_watchers.c.ticket_id).where(ticket_watchers.c.user_id == user.id)
-        return sa.or_(Ticket.requester_id == user.id, Ticket.id.in_(watched))
+        clause = sa.or_(Ticket.requester_id == user.id, Ticket.id.in_(watched))
+        if _sees_department(user):
+            colleagues = sa.select(User.id).where(User.department == user.department)
+            clause = sa.or_(clause, Ticket.requester_id.in_(colleagues))
+        return clause
     return sa.or_(
         Ticket.team_id.is_(None),
         Ticket.team_id.in_(user.team_ids or [-1]),

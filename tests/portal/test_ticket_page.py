@@ -246,3 +246,22 @@ def test_forms_carry_a_working_csrf_token_when_protection_is_on(app, portal, req
     assert _reload(ticket).status is Status.awaiting_validation
     response = portal.post(f"/portal/tickets/{ticket.id}/steps/resolved", data={"resolved-csrf_token": token})
     assert response.status_code == 302 and _reload(ticket).status is Status.resolved
+
+
+def test_department_colleague_reads_and_replies_when_allowed(app, make_user, login):
+    from app.core.settings import set_setting
+    from app.extensions import db
+    from app.tickets import operations as ops
+    from app.users.models import Role
+
+    owner = make_user(Role.requester, department="Finance")
+    colleague = make_user(Role.requester, department="Finance")
+    ticket = ops.create_ticket(owner, subject="Shared printer broken")
+    db.session.commit()
+    client = login(app.test_client(), colleague)
+    assert client.get(f"/portal/tickets/{ticket.id}").status_code == 404
+    set_setting("tickets.requesters_see_department", True, None)
+    db.session.commit()
+    page = client.get(f"/portal/tickets/{ticket.id}")
+    assert page.status_code == 200 and "Shared printer broken" in page.get_data(as_text=True)
+    assert client.post(f"/portal/tickets/{ticket.id}/reply", data={"body": "Same here"}).status_code in (302, 303)

@@ -73,3 +73,25 @@ def test_only_staff_see_internal(world):
     people, _ = world
     assert not perm.can_see_internal(people["alice"])
     assert all(perm.can_see_internal(people[r]) for r in ("agent", "lead", "admin", "auditor"))
+
+
+def test_requesters_see_their_department_only_when_turned_on(world, make_user):
+    from app.core.settings import set_setting
+
+    people, tickets = world
+    people["alice"].department = people["bob"].department = "Finance"
+    carol = make_user(Role.requester, department="Finance")
+    dave = make_user(Role.requester, department="Sales")
+    db.session.commit()
+
+    def visible(user):
+        ids = set(db.session.scalars(sa.select(Ticket.id).where(perm.visible_tickets_clause(user))))
+        by_python = {name for name, t in tickets.items() if perm.can_view_ticket(user, t)}
+        assert by_python == {name for name, t in tickets.items() if t.id in ids}
+        return by_python
+
+    assert visible(carol) == set()
+    set_setting("tickets.requesters_see_department", True, None)
+    assert visible(carol) == set(tickets)  # all four were opened by Finance people
+    assert visible(dave) == set()
+    assert not perm.can_work_on_ticket(carol, tickets["alice_desk"])
