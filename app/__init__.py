@@ -23,10 +23,12 @@ def create_app(config_override: dict | None = None) -> Flask:
     from .blueprints import register_blueprints
     from .notifications.handlers import init_notifications
     from .schedule import init_scheduler
+    from .sla.handlers import init_sla
 
     register_blueprints(app)
     init_audit(app)
     init_notifications(app)
+    init_sla(app)
     init_scheduler(app)
     return app
 

@@ -32,11 +32,16 @@ def init():
     """Create or migrate the database to the newest schema (safe to run again)."""
     from .core import migrate
     from .extensions import db
+    from .sla.operations import ensure_default_policies
 
     before = migrate.current_revision(db.engine)
     migrate.upgrade(current_app.config["DATABASE_URL"])
     after = migrate.current_revision(db.engine)
+    created = ensure_default_policies()
+    db.session.commit()
     click.echo(f"database at revision {after}" + ("" if before != after else " (already up to date)"))
+    if created:
+        click.echo("shipped the default SLA calendars and policies (PRODUCT.md)")
 
 
 @main.command("serve")

@@ -8,6 +8,7 @@ from flask import Flask
 
 from .auth.jobs import CHECK_EVERY_SECONDS, sync_directory_when_due
 from .notifications.jobs import deliver_due
+from .sla.jobs import check_sla_deadlines
 from .tickets.jobs import close_resolved_tickets
 
 #: (job, interval in seconds)
@@ -16,6 +17,7 @@ JOBS = [
     (close_resolved_tickets, 15 * 60),
     # runs the LDAP sync when the setting ldap.sync_interval_minutes says it is due
     (sync_directory_when_due, CHECK_EVERY_SECONDS),
+    (check_sla_deadlines, 30),  # SLA warnings and breaches that came due
 ]
 
 

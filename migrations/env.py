@@ -13,6 +13,7 @@ def target_metadata():
     import app.catalog.models  # noqa: F401
     import app.core.settings  # noqa: F401
     import app.notifications.models  # noqa: F401
+    import app.sla.models  # noqa: F401
     import app.tickets.models  # noqa: F401
     import app.users.models  # noqa: F401
     from app.extensions import db

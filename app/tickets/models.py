@@ -44,6 +44,8 @@ class Status(enum.Enum):
 
 DONE_STATUSES = frozenset({Status.resolved, Status.closed, Status.rejected})
 OPEN_STATUSES = tuple(s for s in Status if s not in DONE_STATUSES)
+#: the open-ticket condition exactly as the partial indexes state it (queries must use the same words)
+OPEN_CONDITION = "status NOT IN ('resolved', 'closed', 'rejected')"
 
 
 class Level(enum.Enum):
@@ -158,6 +160,14 @@ class Ticket(IdMixin, CreatedAtMixin, db.Model):
         sa.Index("ix_ticket_updated", "updated_at", "id"),
         sa.Index("ix_ticket_priority_created", "priority", "created_at", "id"),
         sa.Index("ix_ticket_problem_id", "problem_id"),
+        # Open-ticket queues (migration 0005): only open rows, so a sorted walk touches what it returns.
+        *(sa.Index(name, *columns, postgresql_where=sa.text(OPEN_CONDITION), sqlite_where=sa.text(OPEN_CONDITION))
+          for name, columns in {
+              "ix_ticket_open_created": ("created_at", "id"),
+              "ix_ticket_open_team_created": ("team_id", "created_at", "id"),
+              "ix_ticket_open_assignee_created": ("assignee_id", "created_at", "id"),
+              "ix_ticket_open_priority_created": ("priority", "created_at", "id"),
+          }.items()),
         sa.CheckConstraint("csat_score IS NULL OR csat_score BETWEEN 1 AND 5", name="csat_range"),
     )
 

@@ -62,10 +62,11 @@ def test_init_migrates_to_head_and_is_idempotent(fresh_env):
     first = _servicedesk("init", env=fresh_env)
     assert first.returncode == 0, first.stderr
     head = migrate.head_revision()
-    assert first.stdout.strip() == f"database at revision {head}"
+    assert first.stdout.splitlines() == [f"database at revision {head}",
+                                         "shipped the default SLA calendars and policies (PRODUCT.md)"]
     second = _servicedesk("init", env=fresh_env)
     assert second.returncode == 0, second.stderr
-    assert second.stdout.strip() == f"database at revision {head} (already up to date)"
+    assert second.stdout.strip() == f"database at revision {head} (already up to date)"  # nothing shipped twice
     engine = sa.create_engine(fresh_env["SERVICEDESK_DATABASE_URL"], poolclass=sa.pool.NullPool)
     assert migrate.current_revision(engine) == head
     assert "ticket" in sa.inspect(engine).get_table_names()

@@ -75,3 +75,10 @@ def test_count_is_capped(admin_and_tickets, monkeypatch):
     monkeypatch.setattr("app.tickets.queries.COUNT_CAP", 10)
     page = list_tickets(admin, TicketFilter())
     assert page.count == 11 and COUNT_CAP == 1000
+
+
+def test_open_condition_names_exactly_the_done_statuses():
+    from app.tickets.models import DONE_STATUSES, OPEN_CONDITION
+
+    listed = OPEN_CONDITION.removeprefix("status NOT IN (").removesuffix(")").split(", ")
+    assert sorted(listed) == sorted(f"'{s.value}'" for s in DONE_STATUSES)
