@@ -12,9 +12,10 @@ import sqlalchemy as sa
 from flask import g, request_started
 
 from app import create_app
+from app.catalog.models import Category, Criticality, Service
 from app.core import migrate
 from app.extensions import db as _db
-from app.users.models import Role, User
+from app.users.models import Role, Team, User
 from app.users.passwords import hash_password
 
 from .servers import postgres_cluster
@@ -131,3 +132,28 @@ def login():
         return client
 
     return do_login
+
+
+# A small organisation shared by many tests; modules override these where they need something else.
+@pytest.fixture
+def team(app):
+    t = Team(name="Service Desk", tier=1)
+    _db.session.add(t)
+    _db.session.commit()
+    return t
+
+
+@pytest.fixture
+def service(team):
+    s = Service(name="E-mail", criticality=Criticality.medium, default_team=team)
+    _db.session.add(s)
+    _db.session.commit()
+    return s
+
+
+@pytest.fixture
+def category(app):
+    c = Category(name="Hardware")
+    _db.session.add(c)
+    _db.session.commit()
+    return c

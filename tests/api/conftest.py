@@ -10,7 +10,6 @@ from dataclasses import dataclass
 
 import pytest
 
-from app.catalog.models import Category, Criticality, Service
 from app.extensions import db
 from app.tickets import operations as ops
 from app.tickets.models import Level, TicketType
@@ -55,13 +54,6 @@ def api(client):
     return Api(client, {})
 
 
-@pytest.fixture
-def team():
-    t = Team(name="Service Desk", tier=1)
-    db.session.add(t)
-    db.session.commit()
-    return t
-
 
 @pytest.fixture
 def other_team():
@@ -71,20 +63,6 @@ def other_team():
     return t
 
 
-@pytest.fixture
-def service(team):
-    s = Service(name="E-mail", criticality=Criticality.medium, default_team=team)
-    db.session.add(s)
-    db.session.commit()
-    return s
-
-
-@pytest.fixture
-def category():
-    c = Category(name="Hardware")
-    db.session.add(c)
-    db.session.commit()
-    return c
 
 
 @pytest.fixture

@@ -2,19 +2,10 @@ from __future__ import annotations
 
 import pytest
 
-from app.catalog.models import Category, Criticality, Service
 from app.extensions import db
 from app.tickets import operations as ops
 from app.tickets.models import Status
-from app.users.models import Role, Team
-
-
-@pytest.fixture
-def team():
-    t = Team(name="Service Desk", tier=1)
-    db.session.add(t)
-    db.session.commit()
-    return t
+from app.users.models import Role
 
 
 @pytest.fixture
@@ -27,20 +18,6 @@ def requester(make_user):
     return make_user(Role.requester, name="Rita Requester")
 
 
-@pytest.fixture
-def service(team):
-    s = Service(name="E-mail", criticality=Criticality.medium, default_team=team)
-    db.session.add(s)
-    db.session.commit()
-    return s
-
-
-@pytest.fixture
-def category():
-    c = Category(name="Hardware")
-    db.session.add(c)
-    db.session.commit()
-    return c
 
 
 @pytest.fixture

@@ -9,15 +9,7 @@ from app.extensions import db
 from app.tickets import operations as ops
 from app.tickets import queries
 from app.tickets.models import Channel, EventKind, Level, Priority, Status, TicketType
-from app.users.models import Role, Team
-
-
-@pytest.fixture
-def team():
-    t = Team(name="Service Desk", tier=1)
-    db.session.add(t)
-    db.session.commit()
-    return t
+from app.users.models import Role
 
 
 @pytest.fixture
