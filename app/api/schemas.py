@@ -141,6 +141,36 @@ class AllowedTransitions(fields.List):
         return allowed_transitions(g.api_user, obj)
 
 
+class SlaTargetSchema(ma.Schema):
+    due_at = fields.DateTime(allow_none=True, metadata={"description": "null while paused"})
+    met_at = fields.DateTime(allow_none=True)
+    breached_at = fields.DateTime(allow_none=True)
+    paused = fields.Boolean()
+    state = fields.String(metadata={"description": "ok, warning, breached, met, paused or stopped"})
+
+
+class SlaField(fields.Dict):
+    """The ticket's SLA targets; a list endpoint fills ``ticket.sla_page`` for the whole page in one query."""
+
+    def __init__(self, **kwargs):
+        super().__init__(keys=fields.String(), values=fields.Nested(SlaTargetSchema), **kwargs)
+
+    def get_value(self, obj, attr, accessor=None, default=ma.missing):
+        from ..sla.queries import sla_summary
+
+        summary = getattr(obj, "sla_page", None)
+        return sla_summary(obj) if summary is None else summary
+
+
+class SlaEventSchema(ma.Schema):
+    id = fields.Integer()
+    at = fields.DateTime()
+    kind = fields.Function(lambda e: e.kind.value)
+    target = fields.Function(lambda e: e.target.value if e.target else None, allow_none=True)
+    reason = fields.String()
+    details = fields.Dict()
+
+
 class TicketSchema(ma.Schema):
     id = fields.Integer()
     subject = fields.String()
@@ -167,6 +197,8 @@ class TicketSchema(ma.Schema):
     problem_id = fields.Integer(allow_none=True)
     merged_into_id = fields.Integer(allow_none=True)
     allowed_transitions = AllowedTransitions(metadata={"description": "The steps the caller may take now"})
+    sla = SlaField(metadata={"description": "acknowledge, first_response, next_response, resolution: "
+                                            "{due_at, met_at, breached_at, paused, state}"})
 
 
 class TicketPageSchema(ma.Schema):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..extensions import db
+from ..sla.queries import sla_events, sla_summaries
 from ..tickets import operations as ops
 from ..tickets.models import OPEN_STATUSES, Channel, Status
 from ..tickets.permissions import require_work
@@ -51,6 +52,9 @@ def list_tickets_view(args):
         query=args.get("q", ""),
     )
     page = list_tickets(user, f, sort=args["sort"], limit=args["limit"], cursor=args.get("cursor"))
+    summaries = sla_summaries(t.id for t in page.items)
+    for ticket in page.items:
+        ticket.sla_page = summaries[ticket.id]
     return {"items": page.items, "next_cursor": page.next_cursor, "count": min(page.count, COUNT_CAP),
             "count_is_capped": page.count_is_capped}
 
@@ -135,6 +139,14 @@ def merge_ticket_view(args, ticket_id: int):
     ops.merge_tickets(duplicate, target, user, args.get("reason"))
     db.session.commit()
     return duplicate
+
+
+@blp.route(TICKET + "/sla/events", methods=["GET"])
+@blp.response(200, s.SlaEventSchema(many=True))
+@documents(blp, 404)
+def ticket_sla_events_view(ticket_id: int):
+    """The SLA ledger: every start, pause, resume, policy choice, recompute, met, warning and breach, with why"""
+    return sla_events(ticket_for(current_user(), ticket_id))
 
 
 @blp.route(TICKET + "/history", methods=["GET"])

@@ -43,6 +43,7 @@ OPERATIONS = [
     "GET /api/v1/tickets", "POST /api/v1/tickets", "GET /api/v1/tickets/{ticket_id}",
     "PATCH /api/v1/tickets/{ticket_id}", "POST /api/v1/tickets/{ticket_id}/transitions",
     "POST /api/v1/tickets/{ticket_id}/merge", "GET /api/v1/tickets/{ticket_id}/history",
+    "GET /api/v1/tickets/{ticket_id}/sla/events",
     "GET /api/v1/tickets/{ticket_id}/comments", "POST /api/v1/tickets/{ticket_id}/comments",
     "GET /api/v1/tickets/{ticket_id}/attachments", "POST /api/v1/tickets/{ticket_id}/attachments",
     "GET /api/v1/tickets/{ticket_id}/attachments/{attachment_id}", "GET /api/v1/me",

@@ -13,7 +13,8 @@ EXPECTED = {
     ("/api/v1/tickets/{ticket_id}/transitions", "post"), ("/api/v1/tickets/{ticket_id}/merge", "post"),
     ("/api/v1/tickets/{ticket_id}/attachments", "get"), ("/api/v1/tickets/{ticket_id}/attachments", "post"),
     ("/api/v1/tickets/{ticket_id}/attachments/{attachment_id}", "get"),
-    ("/api/v1/tickets/{ticket_id}/history", "get"), ("/api/v1/me", "get"),
+    ("/api/v1/tickets/{ticket_id}/history", "get"), ("/api/v1/tickets/{ticket_id}/sla/events", "get"),
+    ("/api/v1/me", "get"),
 }
 
 
