@@ -330,8 +330,9 @@ def merge_tickets(duplicate: Ticket, target: Ticket, actor, reason: str | None =
     _record(duplicate, actor, EventKind.merged, field="merged_into", new=target.reference, reason=why)
     _record(target, actor, EventKind.merged, field="merged_from", new=duplicate.reference, reason=why)
     now = utcnow()
-    if duplicate.status is not Status.closed:
-        _record(duplicate, actor, EventKind.status_changed, field="status", old=duplicate.status.value,
+    old_status = duplicate.status
+    if old_status is not Status.closed:
+        _record(duplicate, actor, EventKind.status_changed, field="status", old=old_status.value,
                 new=Status.closed.value, reason=why)
         duplicate.status, duplicate.status_changed_at, duplicate.closed_at = Status.closed, now, now
     duplicate.updated_at = target.updated_at = now
@@ -339,6 +340,9 @@ def merge_tickets(duplicate: Ticket, target: Ticket, actor, reason: str | None =
     db.session.expire(target)
     search.index_ticket(target, _comments(target))
     db.session.flush()
+    if old_status is not Status.closed:
+        # Closing by merge is a status change like any other: the SLA clocks of the duplicate stop.
+        signals.ticket_status_changed.send(duplicate, actor=actor, old=old_status, new=Status.closed, reason=why)
 
 
 def add_watcher(ticket: Ticket, user: User, actor) -> None:

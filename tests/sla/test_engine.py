@@ -255,3 +255,13 @@ def test_rejecting_ends_every_clock_and_a_reopen_resumes_them(policies, new_tick
     assert resolution.is_live and first.is_live
     assert first.due_at == berlin(2025, 3, 3, 12, 0)  # 30 min used, 90 left from 10:30
     assert clock_of(ticket, T.acknowledge).met_at is not None  # the rejection was a staff action
+
+
+def test_merged_duplicate_stops_its_clocks(policies, new_ticket, agent):
+    target, duplicate = new_ticket("P3"), new_ticket("P3")
+    ops.merge_tickets(duplicate, target, agent)
+    db.session.commit()
+    resolution = clock_of(duplicate, T.resolution)
+    assert resolution.stopped_at is not None and resolution.breached_at is None
+    assert queries.sla_summary(duplicate)["resolution"]["state"] == "stopped"
+    assert clock_of(target, T.resolution).stopped_at is None
