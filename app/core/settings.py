@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask import g
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -41,11 +42,18 @@ class Setting(db.Model):
     updated_by_id: Mapped[int | None]
 
 
+def _stored() -> dict[str, object]:
+    """Every stored setting, read once per request (several are asked on every page: session timeouts,
+    visibility rules); set_setting keeps the copy current."""
+    if "_settings" not in g:
+        g._settings = {row.key: row.value for row in db.session.scalars(sa.select(Setting))}
+    return g._settings
+
+
 def get_setting(key: str):
     if key not in DEFAULTS:
         raise KeyError(f"unknown setting {key!r}")
-    row = db.session.get(Setting, key)
-    return DEFAULTS[key] if row is None else row.value
+    return _stored().get(key, DEFAULTS[key])
 
 
 def set_setting(key: str, value, actor_id: int | None) -> None:
@@ -55,3 +63,4 @@ def set_setting(key: str, value, actor_id: int | None) -> None:
     row.value, row.updated_at, row.updated_by_id = value, utcnow(), actor_id
     db.session.add(row)
     db.session.flush()
+    _stored()[key] = value
