@@ -3,7 +3,6 @@ and the directory-group mappings that give roles and teams."""
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -75,8 +74,3 @@ class GroupMapping(IdMixin, CreatedAtMixin, db.Model):
     team: Mapped[Team | None] = relationship()
 
     __table_args__ = (sa.UniqueConstraint("source", "group", "role", "team_id", name="uq_group_mapping"),)
-
-
-class LoginOutcome(enum.Enum):
-    success = "success"
-    failure = "failure"

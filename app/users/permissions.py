@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..core.errors import PermissionDenied
-from .models import Role, Team, User
+from .models import Role, Team
 
 
 def can_configure(user) -> bool:
@@ -24,7 +24,3 @@ def can_manage_team(user, team: Team) -> bool:
 def require(allowed: bool, message: str = "You do not have permission to do this.") -> None:
     if not allowed:
         raise PermissionDenied(message)
-
-
-def manageable_teams(user: User, teams: list[Team]) -> list[Team]:
-    return [t for t in teams if can_manage_team(user, t)]
