@@ -156,10 +156,10 @@ class SlaField(fields.Dict):
         super().__init__(keys=fields.String(), values=fields.Nested(SlaTargetSchema), **kwargs)
 
     def get_value(self, obj, attr, accessor=None, default=ma.missing):
-        from ..sla.queries import sla_summary
+        from ..sla.queries import sla_summaries
 
         summary = getattr(obj, "sla_page", None)
-        return sla_summary(obj) if summary is None else summary
+        return sla_summaries([obj.id])[obj.id] if summary is None else summary
 
 
 class SlaEventSchema(ma.Schema):

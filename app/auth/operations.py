@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from ..core import signals
 from ..core.actors import actor_id
@@ -16,15 +17,15 @@ from .models import GroupMapping
 def add_group_mapping(source: AuthSource, group: str, role: Role | None, team: Team | None, actor) -> GroupMapping:
     group = (group or "").strip()
     if not group:
-        raise ValidationFailed("Name the group.", {"field": "group"})
+        raise ValidationFailed(_("Name the group."), {"field": "group"})
     if role is None and team is None:
-        raise ValidationFailed("A mapping must give a role, a team, or both.", {"field": "role"})
+        raise ValidationFailed(_("A mapping must give a role, a team, or both."), {"field": "role"})
     exists = db.session.scalar(sa.select(GroupMapping).where(
         GroupMapping.source == source, sa.func.lower(GroupMapping.group) == group.lower(),
         GroupMapping.role.is_(None) if role is None else GroupMapping.role == role,
         GroupMapping.team_id.is_(None) if team is None else GroupMapping.team_id == team.id))
     if exists is not None:
-        raise Conflict("This mapping exists already.")
+        raise Conflict(_("This mapping exists already."))
     mapping = GroupMapping(source=source, group=group, role=role, team=team)
     db.session.add(mapping)
     db.session.flush()

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from ..core import signals
 from ..core.errors import Conflict
@@ -74,10 +75,9 @@ def provision_user(source: AuthSource, profile: DirectoryProfile, actor, *, link
         existing = db.session.scalar(sa.select(User).where(User.email == email))
         if existing is not None:
             if not link_by_email or existing.auth_source not in (AuthSource.local, source):
-                raise Conflict(
-                    f"An account with the e-mail address {email} already exists and is not linked to this "
-                    f"{source.value.upper()} identity. An administrator must link it."
-                )
+                raise Conflict(_(
+                    "An account with the e-mail address %(email)s already exists and is not linked to this "
+                    "%(source)s identity. An administrator must link it.", email=email, source=source.value.upper()))
             existing.auth_source, existing.external_id = source, profile.external_id
             user = existing
     if user is None:
@@ -94,8 +94,8 @@ def update_from_profile(user: User, profile: DirectoryProfile, grant: Grant, act
     changes = {}
     email = normalize_email(profile.email)
     if email != user.email and db.session.scalar(sa.select(User.id).where(User.email == email)) is not None:
-        raise Conflict(f"The directory gives {user.email} the address {email}, which another account has. "
-                       "An administrator must resolve the duplicate.")
+        raise Conflict(_("The directory gives %(user)s the address %(email)s, which another account has. "
+                         "An administrator must resolve the duplicate.", user=user.email, email=email))
     new_values = {"email": email, "name": profile.name[:200],
                   **{f: getattr(profile, f) for f in PROFILE_FIELDS}, "role": grant.role}
     for name, new in new_values.items():

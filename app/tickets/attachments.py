@@ -11,6 +11,8 @@ import unicodedata
 from pathlib import Path
 from typing import BinaryIO
 
+from flask_babel import gettext as _
+
 from ..core.errors import TooLarge, ValidationFailed
 
 CHUNK = 1024 * 1024
@@ -45,16 +47,17 @@ def detect_type(filename: str, declared: str | None, head: bytes, allowed: set[s
     guessed = guessed or "application/octet-stream"
     if guessed not in allowed:
         raise ValidationFailed(
-            f"Files of type {guessed} are not accepted. Accepted: {', '.join(sorted(allowed))}.",
+            _("Files of type %(type)s are not accepted. Accepted: %(allowed)s.", type=guessed,
+              allowed=", ".join(sorted(allowed))),
             {"field": "file", "content_type": guessed},
         )
     magic = _MAGIC.get(guessed)
     if magic and not head.startswith(magic):
         raise ValidationFailed(
-            f"The file {filename!r} does not look like {guessed}.", {"field": "file"}
+            _("The file %(name)s does not look like %(type)s.", name=repr(filename), type=guessed), {"field": "file"}
         )
     if guessed.startswith("text/") and b"\x00" in head:
-        raise ValidationFailed(f"The file {filename!r} is not a text file.", {"field": "file"})
+        raise ValidationFailed(_("The file %(name)s is not a text file.", name=repr(filename)), {"field": "file"})
     return guessed
 
 
@@ -70,7 +73,7 @@ def store(stream: BinaryIO, data_dir: str | os.PathLike, max_bytes: int) -> tupl
                 size += len(chunk)
                 if size > max_bytes:
                     raise TooLarge(
-                        f"The file is larger than the limit of {max_bytes // (1024 * 1024)} MiB.",
+                        _("The file is larger than the limit of %(mib)d MiB.", mib=max_bytes // (1024 * 1024)),
                         {"field": "file", "max_bytes": max_bytes},
                     )
                 if len(head) < 512:

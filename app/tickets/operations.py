@@ -12,6 +12,9 @@ from typing import BinaryIO
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 
 from ..catalog.models import Category, Service
 from ..core import signals
@@ -40,6 +43,8 @@ from .priority import compute_priority
 
 MAX_SUBJECT = 250
 MAX_TEXT = 100_000
+#: how the text fields are named in messages
+FIELD_NAMES = {"subject": _l("subject"), "description": _l("description")}
 MAX_TAGS = 20
 
 
@@ -50,9 +55,10 @@ def _role(actor) -> str:
 def _text(value: str | None, field: str, *, required: bool, limit: int) -> str:
     value = (value or "").replace("\r\n", "\n").replace("\x00", "")
     if required and not value.strip():
-        raise ValidationFailed(f"The {field} must not be empty.", {"field": field})
+        raise ValidationFailed(_("The %(field)s must not be empty.", field=FIELD_NAMES[field]), {"field": field})
     if len(value) > limit:
-        raise ValidationFailed(f"The {field} is longer than {limit} characters.", {"field": field})
+        raise ValidationFailed(_("The %(field)s is longer than %(limit)d characters.", field=FIELD_NAMES[field],
+                                limit=limit), {"field": field})
     return value.strip() if field == "subject" else value
 
 
@@ -89,7 +95,7 @@ def normalize_tags(names) -> list[Tag]:
     if not cleaned:
         return []
     if len(cleaned) > MAX_TAGS:
-        raise ValidationFailed(f"A ticket can have at most {MAX_TAGS} tags.", {"field": "tags"})
+        raise ValidationFailed(_("A ticket can have at most %(max)d tags.", max=MAX_TAGS), {"field": "tags"})
     existing = {t.name: t for t in db.session.scalars(sa.select(Tag).where(Tag.name.in_(cleaned)))}
     tags = []
     for name in cleaned:
@@ -118,11 +124,12 @@ def create_ticket(
 ) -> Ticket:
     requester = requester or actor
     if requester is SYSTEM:
-        raise ValidationFailed("A ticket needs a requester.", {"field": "requester"})
+        raise ValidationFailed(_("A ticket needs a requester."), {"field": "requester"})
     if requester is not actor and _role(actor) != lifecycle.STAFF:
-        raise PermissionDenied("Only staff can open a ticket on someone else's behalf.")
+        raise PermissionDenied(_("Only staff can open a ticket on someone else's behalf."))
     if not requester.is_active:
-        raise ValidationFailed(f"The requester {requester.email} is deactivated.", {"field": "requester"})
+        raise ValidationFailed(_("The requester %(email)s is deactivated.", email=requester.email),
+                               {"field": "requester"})
     now = utcnow()
     ticket = Ticket(
         subject=_text(subject, "subject", required=True, limit=MAX_SUBJECT),
@@ -165,10 +172,11 @@ def update_ticket(ticket: Ticket, actor, *, reason: str | None = None, **changes
     or service recomputes it otherwise.
     """
     if _role(actor) != lifecycle.STAFF:
-        raise PermissionDenied("Only staff can change a ticket's fields.")
+        raise PermissionDenied(_("Only staff can change a ticket's fields."))
     unknown = set(changes) - set(EDITABLE)
     if unknown:
-        raise ValidationFailed(f"Unknown field(s): {', '.join(sorted(unknown))}.")
+        raise ValidationFailed(ngettext("Unknown field: %(names)s.", "Unknown fields: %(names)s.", len(unknown),
+                                         names=", ".join(sorted(unknown))))
     if "subject" in changes:
         changes["subject"] = _text(changes["subject"], "subject", required=True, limit=MAX_SUBJECT)
     if "description" in changes:
@@ -179,9 +187,9 @@ def update_ticket(ticket: Ticket, actor, *, reason: str | None = None, **changes
         _check_problem_link(ticket, changes["problem"])
     assignee = changes.get("assignee")
     if assignee is not None and (assignee.role not in STAFF_ROLES or not assignee.is_active):
-        raise ValidationFailed("Tickets can only be assigned to active staff.", {"field": "assignee"})
+        raise ValidationFailed(_("Tickets can only be assigned to active staff."), {"field": "assignee"})
     if "priority" in changes and changes["priority"] != ticket.priority and not (reason or "").strip():
-        raise ValidationFailed("Overriding the priority needs a reason.", {"field": "reason"})
+        raise ValidationFailed(_("Overriding the priority needs a reason."), {"field": "reason"})
 
     changed: dict[str, tuple] = {}
     for field, new in changes.items():
@@ -239,9 +247,9 @@ def add_comment(ticket: Ticket, actor, body: str, *, internal: bool = False,
                 channel: Channel = Channel.portal) -> Comment:
     body = _text(body, "body", required=True, limit=MAX_TEXT)
     if internal and not can_see_internal(actor):
-        raise PermissionDenied("Only staff can write internal notes.")
+        raise PermissionDenied(_("Only staff can write internal notes."))
     if ticket.status is Status.closed:
-        raise Conflict("The ticket is closed; open a new ticket instead.")
+        raise Conflict(_("The ticket is closed; open a new ticket instead."))
     now = utcnow()
     comment = Comment(ticket_id=ticket.id, author_id=actor_id(actor), body=body, is_internal=internal,
                       channel=channel, created_at=now)
@@ -268,13 +276,13 @@ def add_attachment(ticket: Ticket, actor, filename: str, stream: BinaryIO, decla
     ones, are for staff only."""
     internal = internal or bool(comment and comment.is_internal)
     if internal and not can_see_internal(actor):
-        raise PermissionDenied("Only staff can add internal attachments.")
+        raise PermissionDenied(_("Only staff can add internal attachments."))
     config = current_app.config
     name = attachments.safe_filename(filename)
     sha, size, head = attachments.store(stream, config["DATA_DIR"], config["MAX_ATTACHMENT_BYTES"])
     try:
         if size == 0:
-            raise ValidationFailed("The file is empty.", {"field": "file"})
+            raise ValidationFailed(_("The file is empty."), {"field": "file"})
         content_type = attachments.detect_type(
             name, declared_type, head, set(config["ALLOWED_ATTACHMENT_TYPES"].split())
         )
@@ -296,9 +304,9 @@ def add_attachment(ticket: Ticket, actor, filename: str, stream: BinaryIO, decla
 
 def _check_problem_link(ticket: Ticket, problem: Ticket) -> None:
     if problem.type is not TicketType.problem:
-        raise ValidationFailed(f"{problem.reference} is not a problem ticket.", {"field": "problem"})
+        raise ValidationFailed(_("%(ticket)s is not a problem ticket.", ticket=problem.reference), {"field": "problem"})
     if problem.id == ticket.id or ticket.type is TicketType.problem:
-        raise ValidationFailed("Only incidents and requests can be linked to a problem.", {"field": "problem"})
+        raise ValidationFailed(_("Only incidents and requests can be linked to a problem."), {"field": "problem"})
 
 
 def link_problem(incident: Ticket, problem: Ticket, actor) -> None:
@@ -311,13 +319,14 @@ def merge_tickets(duplicate: Ticket, target: Ticket, actor, reason: str | None =
     """Fold a duplicate into ``target``: its comments and attachments move, its requester and watchers
     follow the target, and the duplicate is closed pointing at it."""
     if _role(actor) != lifecycle.STAFF:
-        raise PermissionDenied("Only staff can merge tickets.")
+        raise PermissionDenied(_("Only staff can merge tickets."))
     if duplicate.id == target.id:
-        raise ValidationFailed("A ticket cannot be merged into itself.")
+        raise ValidationFailed(_("A ticket cannot be merged into itself."))
     if target.merged_into_id is not None or target.status is Status.closed:
-        raise Conflict(f"{target.reference} is closed or merged itself; merge into an open ticket.")
+        raise Conflict(_("%(ticket)s is closed or merged itself; merge into an open ticket.", ticket=target.reference))
     if duplicate.merged_into_id is not None:
-        raise Conflict(f"{duplicate.reference} was already merged into #{duplicate.merged_into_id}.")
+        raise Conflict(_("%(ticket)s was already merged into #%(target)d.", ticket=duplicate.reference,
+                           target=duplicate.merged_into_id))
     db.session.execute(sa.update(Comment).where(Comment.ticket_id == duplicate.id).values(ticket_id=target.id))
     db.session.execute(
         sa.update(Attachment).where(Attachment.ticket_id == duplicate.id).values(ticket_id=target.id)
@@ -355,11 +364,11 @@ def add_watcher(ticket: Ticket, user: User, actor) -> None:
 def rate_ticket(ticket: Ticket, actor, score: int, comment: str | None = None) -> None:
     """The requester's satisfaction with the resolution (CSAT 1..5)."""
     if actor is SYSTEM or actor.id != ticket.requester_id:
-        raise PermissionDenied("Only the requester can rate the resolution.")
+        raise PermissionDenied(_("Only the requester can rate the resolution."))
     if ticket.status not in (Status.resolved, Status.closed):
-        raise Conflict("A ticket can be rated once it is resolved.")
+        raise Conflict(_("A ticket can be rated once it is resolved."))
     if not isinstance(score, int) or not 1 <= score <= 5:
-        raise ValidationFailed("The rating must be a whole number from 1 to 5.", {"field": "score"})
+        raise ValidationFailed(_("The rating must be a whole number from 1 to 5."), {"field": "score"})
     ticket.csat_score = score
     ticket.csat_comment = _text(comment, "comment", required=False, limit=5000) or None
     _record(ticket, actor, EventKind.rated, field="csat", new=str(score), reason=ticket.csat_comment)

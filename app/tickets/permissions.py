@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
 
 from ..core.actors import SYSTEM
 from ..core.errors import NotFound, PermissionDenied
@@ -94,15 +95,15 @@ def visible_tickets_clause(user) -> sa.ColumnElement[bool]:
 def require_view(user, ticket: Ticket | None, ticket_id=None) -> Ticket:
     """The ticket if ``user`` may see it; otherwise 404 (never reveal that it exists)."""
     if ticket is None or not can_view_ticket(user, ticket):
-        raise NotFound(f"Ticket {ticket_id if ticket is None else ticket.id} does not exist.")
+        raise NotFound(_("Ticket %(id)s does not exist.", id=ticket_id if ticket is None else ticket.id))
     return ticket
 
 
 def require_work(user, ticket: Ticket) -> None:
     if not can_work_on_ticket(user, ticket):
-        raise PermissionDenied("You may not change this ticket.")
+        raise PermissionDenied(_("You may not change this ticket."))
 
 
 def require_participate(user, ticket: Ticket) -> None:
     if not can_participate(user, ticket):
-        raise PermissionDenied("You may not reply to this ticket.")
+        raise PermissionDenied(_("You may not reply to this ticket."))

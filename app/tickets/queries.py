@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..core.errors import NotFound, ValidationFailed
@@ -83,7 +84,7 @@ def _decode_cursor(cursor: str, sort: str) -> list:
                 value.astimezone(UTC)
         return values + [raw[-1]]
     except (ValueError, TypeError, OverflowError, UnicodeDecodeError, json.JSONDecodeError):
-        raise ValidationFailed("The cursor is not valid; start again from the first page.",
+        raise ValidationFailed(_("The cursor is not valid; start again from the first page."),
                                {"field": "cursor"}) from None
 
 
@@ -116,9 +117,10 @@ def _filtered(user, f: TicketFilter) -> sa.Select:
 def list_tickets(user, f: TicketFilter, sort: str = "-created", limit: int = 50,
                  cursor: str | None = None, with_count: bool = True) -> Page:
     if sort not in SORTS:
-        raise ValidationFailed(f"Unknown sort {sort!r}. Use one of: {', '.join(SORTS)}.", {"field": "sort"})
+        raise ValidationFailed(_("Unknown sort %(sort)s. Use one of: %(sorts)s.", sort=repr(sort),
+                                 sorts=", ".join(SORTS)), {"field": "sort"})
     if not 1 <= limit <= MAX_LIMIT:
-        raise ValidationFailed(f"The limit must be between 1 and {MAX_LIMIT}.", {"field": "limit"})
+        raise ValidationFailed(_("The limit must be between 1 and %(max)d.", max=MAX_LIMIT), {"field": "limit"})
     columns, descending = SORTS[sort]
     keys = [getattr(Ticket, c) for c in columns] + [Ticket.id]
     stmt = _filtered(user, f)
@@ -216,5 +218,5 @@ def attachment_for(ticket: Ticket, user, attachment_id: int) -> Attachment:
     attachment = db.session.get(Attachment, attachment_id)
     if (attachment is None or attachment.ticket_id != ticket.id
             or (attachment.is_internal and not can_see_internal(user))):
-        raise NotFound(f"Attachment {attachment_id} does not exist.")
+        raise NotFound(_("Attachment %(id)s does not exist.", id=attachment_id))
     return attachment

@@ -7,6 +7,8 @@ import secrets
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from ..core import signals
 from ..core.clock import utcnow
@@ -21,9 +23,9 @@ VALID_SCOPES = {"read", "write", "admin"}
 
 def normalize_email(email: str) -> str:
     email = (email or "").strip().lower()
-    local, _, domain = email.partition("@")
+    local, _at, domain = email.partition("@")
     if not local or "." not in domain or any(c.isspace() for c in email) or len(email) > 254:
-        raise ValidationFailed(f"{email!r} is not a valid e-mail address.", {"field": "email"})
+        raise ValidationFailed(_("%(email)s is not a valid e-mail address.", email=repr(email)), {"field": "email"})
     return email
 
 
@@ -52,7 +54,7 @@ def create_user(
 ) -> User:
     email = normalize_email(email)
     if get_user_by_email(email) is not None:
-        raise Conflict(f"A user with the e-mail address {email} already exists.")
+        raise Conflict(_("A user with the e-mail address %(email)s already exists.", email=email))
     if password is not None:
         check_policy(password)
     user = User(
@@ -99,7 +101,9 @@ def create_api_token(
     """A new token for ``user``; returns the row and the plaintext, which is never stored."""
     scopes = scopes or {"read", "write"}
     if not scopes <= VALID_SCOPES:
-        raise ValidationFailed(f"Unknown scope(s): {', '.join(sorted(scopes - VALID_SCOPES))}.")
+        unknown = sorted(scopes - VALID_SCOPES)
+        raise ValidationFailed(ngettext("Unknown scope: %(names)s.", "Unknown scopes: %(names)s.", len(unknown),
+                                        names=", ".join(unknown)))
     plaintext = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
         user=user, name=name[:120], prefix=plaintext[:10], token_hash=_hash_token(plaintext),
@@ -136,7 +140,7 @@ def revoke_api_token(token: ApiToken, actor) -> None:
 
 def load_user_for_session(session_id: str) -> User | None:
     """Flask-Login loader: ``"<id>:<session_version>"``; a bumped version ends old sessions."""
-    user_id, _, version = (session_id or "").partition(":")
+    user_id, _sep, version = (session_id or "").partition(":")
     if not user_id.isdigit() or not version.isdigit():
         return None
     user = db.session.get(User, int(user_id))
@@ -148,7 +152,7 @@ def load_user_for_session(session_id: str) -> User | None:
 def require_user(user_id: int) -> User:
     user = db.session.get(User, user_id)
     if user is None:
-        raise NotFound(f"User {user_id} does not exist.")
+        raise NotFound(_("User %(id)s does not exist.", id=user_id))
     return user
 
 
@@ -182,7 +186,7 @@ def change_role_and_teams(user: User, actor, *, role: Role | None = None, teams:
     changes = {}
     if role is not None and role is not user.role:
         if user.role is Role.admin and count_active_admins() <= 1 and user.is_active_account:
-            raise Conflict("This is the last active administrator; make someone else an administrator first.")
+            raise Conflict(_("This is the last active administrator; make someone else an administrator first."))
         changes["role"] = (user.role.value, role.value)
         user.role = role
     if teams is not None and {t.id for t in teams} != user.team_ids:

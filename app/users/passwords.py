@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask_babel import gettext as _
 
 from ..core.errors import ValidationFailed
 
@@ -13,9 +14,9 @@ MIN_LENGTH = 10
 
 def check_policy(password: str) -> None:
     if len(password) < MIN_LENGTH:
-        raise ValidationFailed(f"The password must have at least {MIN_LENGTH} characters.")
+        raise ValidationFailed(_("The password must have at least %(min)d characters.", min=MIN_LENGTH))
     if password.strip() != password or not password.strip():
-        raise ValidationFailed("The password must not start or end with spaces.")
+        raise ValidationFailed(_("The password must not start or end with spaces."))
 
 
 def hash_password(password: str) -> str:

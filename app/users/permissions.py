@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
+
 from ..core.errors import PermissionDenied
 from .models import Role, Team
 
@@ -21,6 +23,6 @@ def can_manage_team(user, team: Team) -> bool:
         user.role is Role.admin or (user.role is Role.lead and team.id in user.team_ids))
 
 
-def require(allowed: bool, message: str = "You do not have permission to do this.") -> None:
+def require(allowed: bool, message: str | None = None) -> None:
     if not allowed:
-        raise PermissionDenied(message)
+        raise PermissionDenied(message or _("You do not have permission to do this."))
