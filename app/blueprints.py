@@ -13,13 +13,16 @@ def register_blueprints(app: Flask) -> None:
     from .auth.saml import check_config as check_saml_config
     from .auth.views import bp as auth
     from .extensions import csrf
+    from .ops.views import bp as ops  # health, readiness, metrics
     from .portal.views import bp as portal
+    from .sla.views import bp as sla
     from .tickets.labels import init_labels
     from .tickets.views import bp as tickets
     from .web.views import bp as web
 
-    for blueprint in (web, auth, account, tickets, portal, admin):
+    for blueprint in (web, auth, account, tickets, portal, admin, sla):
         app.register_blueprint(blueprint)
+    app.register_blueprint(ops)
     # SAML: the IdP posts to the ACS and SLO endpoints (signed messages, no CSRF token possible)
     app.register_blueprint(saml_views.bp)
     csrf.exempt(saml_views.acs)

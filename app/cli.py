@@ -11,17 +11,19 @@ from flask.cli import FlaskGroup, with_appcontext
 from . import __version__, create_app
 from .auth.cli import ldap_sync_command, ldap_test_command
 from .core.errors import ConfigError, ServicedeskError
+from .ops.cli import backup_command, db_revision_command, restore_command
 
 
 def _create_app():
+    # Commands never run the scheduler (a restore must not race the jobs); `serve` and `scheduler` do.
     try:
-        return create_app()
+        return create_app({"SCHEDULER_ENABLED": False})
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
 
 
 @click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False, add_default_commands=False)
-@click.version_option(__version__, prog_name="servicedesk")
+@click.version_option(__version__, prog_name="servicedesk", message="%(prog)s %(version)s")
 def main():
     """Servicedesk: a self-hosted ITSM service desk."""
 
@@ -139,3 +141,6 @@ def demo(seed, ticket_count):
 # Commands that live with their domain
 main.add_command(ldap_sync_command)
 main.add_command(ldap_test_command)
+main.add_command(db_revision_command)
+main.add_command(backup_command)
+main.add_command(restore_command)

@@ -11,6 +11,7 @@ def target_metadata():
     import app.audit.models  # noqa: F401
     import app.auth.models  # noqa: F401
     import app.catalog.models  # noqa: F401
+    import app.core.scheduler  # noqa: F401
     import app.core.settings  # noqa: F401
     import app.notifications.models  # noqa: F401
     import app.sla.models  # noqa: F401

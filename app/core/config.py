@@ -34,7 +34,14 @@ DEFAULTS: dict[str, object] = {
     "SESSION_COOKIE_SECURE": False,
     "SCHEDULER_ENABLED": False,
     "AUTO_CLOSE_RESOLVED_AFTER_DAYS": 7,
+    # An SLA calendar/policy edit recomputes up to this many open tickets in the request, more in the background
+    "SLA_RECOMPUTE_INLINE_LIMIT": 500,
     "LOG_LEVEL": "INFO",
+    # Probes, metrics and backups (app/ops/)
+    "METRICS_ALLOW_IPS": "127.0.0.1 ::1",
+    "READY_SCHEDULER_MAX_AGE_SECONDS": 90,
+    "READY_OUTBOX_STUCK_MINUTES": 15,
+    "BACKUP_PG_BIN_DIR": "",
     # Outgoing mail (notifications, password reset links); delivery waits while SMTP_HOST is empty
     "MAIL_FROM": "servicedesk@localhost",
     "SMTP_HOST": "",

@@ -48,13 +48,14 @@ def fresh_env(tmp_path, request):
 def test_version():
     result = _servicedesk("--version", env=_env())
     assert result.returncode == 0
-    assert result.stdout.strip() == f"servicedesk, version {__version__}"
+    assert result.stdout.strip() == f"servicedesk {__version__}"  # the deployment contract's format
 
 
 def test_help_lists_the_commands():
     result = _servicedesk("--help", env=_env())
     assert result.returncode == 0
-    for command in ("init", "create-user", "create-token", "demo", "serve", "scheduler"):
+    for command in ("init", "create-user", "create-token", "demo", "serve", "scheduler", "db-revision", "backup",
+                    "restore"):
         assert command in result.stdout
 
 
@@ -70,6 +71,17 @@ def test_init_migrates_to_head_and_is_idempotent(fresh_env):
     engine = sa.create_engine(fresh_env["SERVICEDESK_DATABASE_URL"], poolclass=sa.pool.NullPool)
     assert migrate.current_revision(engine) == head
     assert "ticket" in sa.inspect(engine).get_table_names()
+    engine.dispose()
+
+
+def test_commands_never_run_the_scheduler_even_when_the_configuration_enables_it(fresh_env):
+    # a backup or restore must not race the jobs; only `serve` and `scheduler` run them
+    assert _servicedesk("init", env=fresh_env).returncode == 0
+    result = _servicedesk("db-revision", env={**fresh_env, "SERVICEDESK_SCHEDULER_ENABLED": "true"})
+    assert result.returncode == 0, result.stderr
+    engine = sa.create_engine(fresh_env["SERVICEDESK_DATABASE_URL"], poolclass=sa.pool.NullPool)
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM scheduler_heartbeat")).scalar() == 0
     engine.dispose()
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from app.core.scheduler import LeaderLock, Runner
+from app.core.scheduler import LeaderLock, Runner, SchedulerHeartbeat, beat_heartbeat
 from app.extensions import db
 
 from ..conftest import TEST_DB
@@ -119,3 +119,33 @@ def test_runner_runs_jobs_only_while_it_is_the_leader(app):
     finally:
         runner.lock.release()
         other.release()
+
+
+def _heartbeat() -> SchedulerHeartbeat | None:
+    db.session.expire_all()
+    row = db.session.get(SchedulerHeartbeat, 1)
+    db.session.rollback()  # no snapshot kept open between polls
+    return row
+
+
+def test_a_started_runner_beats_at_once_while_leader_and_not_while_another_is(app):
+    other = LeaderLock(db.engine, app.config["DATA_DIR"])
+    assert other.try_acquire()
+    follower = Runner(app, [(beat_heartbeat, 3600)])  # the first run is at start, the next in an hour
+    follower.start()
+    try:
+        time.sleep(1.5)
+        assert _heartbeat() is None  # not the leader: no beat
+    finally:
+        follower.shutdown()
+        other.release()
+    leader = Runner(app, [(beat_heartbeat, 3600)])
+    leader.start()
+    try:
+        deadline = time.monotonic() + 15
+        while (row := _heartbeat()) is None:
+            assert time.monotonic() < deadline, "the leader did not beat at start"
+            time.sleep(0.1)
+        assert row.pid == os.getpid() and row.leader_since == row.beat_at
+    finally:
+        leader.shutdown()
