@@ -8,6 +8,10 @@ threads each serve many users in little memory. Every value can be changed from 
   SERVICEDESK_THREADS            threads per worker (default 4)
   SERVICEDESK_TIMEOUT            seconds before a silent worker is restarted (default 60)
   SERVICEDESK_FORWARDED_ALLOW_IPS  proxies trusted for X-Forwarded-* (default 127.0.0.1)
+  SERVICEDESK_GUNICORN_ACCESS_LOG  access log: "-" (default, stdout: the journal) or a file
+
+Under systemd (packaging/systemd/servicedesk.service, Type=notify) gunicorn tells systemd when it is
+ready to serve, and keeps its control socket in the unit's runtime directory (/run/servicedesk).
 
 The app itself reads SERVICEDESK_CONFIG and SERVICEDESK_* (config/servicedesk.example.cfg). With
 SCHEDULER_ENABLED every worker starts a scheduler, and the leader lock lets exactly one run the jobs.
@@ -39,8 +43,24 @@ proxy_allow_ips = forwarded_allow_ips
 limit_request_line = 8190
 limit_request_fields = 100
 limit_request_field_size = 8190
-accesslog = "-"
+# "-": the journal under systemd. A file path (under /var/log/servicedesk, which the unit makes
+# writable and packaging/logrotate/servicedesk rotates) keeps the access log apart.
+accesslog = os.environ.get("SERVICEDESK_GUNICORN_ACCESS_LOG", "-")
 errorlog = "-"
 loglevel = os.environ.get("SERVICEDESK_GUNICORN_LOG_LEVEL", "info")
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'
 proc_name = "servicedesk"
+# Gunicorn releases that have a control socket (``gunicornc``) would otherwise open it under
+# $HOME/.gunicorn, which the hardened unit makes read-only: keep it in the runtime directory that
+# systemd creates (RuntimeDirectory=servicedesk sets $RUNTIME_DIRECTORY). Releases without that
+# setting ignore the name.
+if os.environ.get("RUNTIME_DIRECTORY"):
+    control_socket = os.path.join(os.environ["RUNTIME_DIRECTORY"].split(":")[0], "gunicorn.ctl")
+
+
+def on_starting(server):
+    """Request metrics are kept in files shared by the workers (prometheus-client multiprocess mode),
+    so a scrape answered by any worker counts the requests of all of them, recycled ones included."""
+    from app.ops.multiprocess import prepare_multiprocess_dir
+
+    prepare_multiprocess_dir()
