@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from babel.dates import get_day_names
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.routing import BuildError
@@ -18,6 +20,7 @@ from ..catalog.models import Category, Service
 from ..catalog.queries import active_categories, active_services
 from ..core.errors import InvalidTransition, NotFound, ServicedeskError
 from ..extensions import db
+from ..sla import queries as sla_queries
 from ..tickets import lifecycle, operations, permissions, queries
 from ..tickets.labels import transition_label
 from ..tickets.models import DONE_STATUSES, OPEN_STATUSES, Channel, EventKind, Level, Status, Ticket, TicketType
@@ -51,7 +54,7 @@ def _require_sign_in():
 @bp.context_processor
 def _portal_helpers():
     return {"plain_status": plain_status, "status_explanation": status_explanation,
-            "attachment_url": attachment_url}
+            "attachment_url": attachment_url, "format_date": format_date}
 
 
 def attachment_url(attachment) -> str:
@@ -94,6 +97,17 @@ def my_tickets():
 
     return render_template("portal/my_tickets.html", open_page=section(OPEN_STATUSES, "open"),
                            done_page=section(DONE_STATUSES, "done"))
+
+
+# --- the published service levels ------------------------------------------------------------------------
+
+@bp.get("/service-levels")
+def service_levels():
+    """The SLA in plain words: targets per priority in business hours or days, the working hours and the
+    holidays. Only what a requester should know (sla.queries.published_service_levels)."""
+    policies, calendars = sla_queries.published_service_levels()
+    return render_template("portal/service_levels.html", policies=policies, calendars=calendars,
+                           day_names=get_day_names("wide", locale=get_locale()))
 
 
 # --- open a ticket --------------------------------------------------------------------------------------
@@ -179,6 +193,7 @@ def _ticket_page(ticket: Ticket, *, reply=None, step_target=None, step_form=None
         reply_form=reply or ReplyForm(formdata=None),
         can_reply=ticket.status is not Status.closed and permissions.can_participate(current_user, ticket),
         can_rate=_can_rate(ticket), rating_form=rating or RatingForm(formdata=None),
+        aim_at=None if ticket.eta_at else sla_queries.expected_resolution(ticket),
     ), status
 
 

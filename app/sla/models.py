@@ -187,6 +187,10 @@ class SlaClock(IdMixin, db.Model):
                  sqlite_where=sa.text("met_at IS NULL AND warned_at IS NULL AND breached_at IS NULL "
                                       "AND stopped_at IS NULL")),
         sa.Index("ix_sla_clock_policy_version_id", "policy_version_id"),
+        # Queues sorted by time to breach: every clock not yet met or stopped, breached ones included.
+        sa.Index("ix_sla_clock_unmet_due", "due_at", "ticket_id",
+                 postgresql_where=sa.text("met_at IS NULL AND stopped_at IS NULL"),
+                 sqlite_where=sa.text("met_at IS NULL AND stopped_at IS NULL")),
     )
 
     @property

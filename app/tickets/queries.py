@@ -88,7 +88,8 @@ def _decode_cursor(cursor: str, sort: str) -> list:
                                {"field": "cursor"}) from None
 
 
-def _filtered(user, f: TicketFilter) -> sa.Select:
+def visible_filtered(user, f: TicketFilter) -> sa.Select:
+    """SELECT of the tickets `user` may see that match the filter (no order, no page)."""
     stmt = sa.select(Ticket).where(visible_tickets_clause(user))
     if f.statuses:
         stmt = stmt.where(Ticket.status.in_(f.statuses))
@@ -123,7 +124,7 @@ def list_tickets(user, f: TicketFilter, sort: str = "-created", limit: int = 50,
         raise ValidationFailed(_("The limit must be between 1 and %(max)d.", max=MAX_LIMIT), {"field": "limit"})
     columns, descending = SORTS[sort]
     keys = [getattr(Ticket, c) for c in columns] + [Ticket.id]
-    stmt = _filtered(user, f)
+    stmt = visible_filtered(user, f)
     count = 0
     if with_count:
         capped = stmt.with_only_columns(Ticket.id).limit(COUNT_CAP + 1).subquery()

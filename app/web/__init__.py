@@ -65,6 +65,16 @@ def init_web(app: Flask) -> None:
             h.setdefault("Cache-Control", "no-store")
         return response
 
+    @app.after_request
+    def htmx_full_page_redirect(response):
+        """A live fragment whose session expired would swap the sign-in page into the list: tell htmx to
+        load the redirect target as a whole page instead."""
+        if request.headers.get("HX-Request") == "true" and response.status_code in (301, 302, 303):
+            location = response.headers["Location"]
+            response = app.response_class(status=204)
+            response.headers["HX-Redirect"] = location
+        return response
+
     @app.template_filter("dt")
     def format_dt(value, fmt="medium"):
         if value is None:

@@ -20,6 +20,7 @@ from ..forms import SORT_OPTIONS, BulkForm, QueueArgs, by_id, parse_queue_args
 from ..models import Priority, Status, TicketType
 from ..permissions import can_work_on_ticket
 from .common import bp, pick, validate
+from .extensions import workspace_extensions
 
 
 @bp.get("/")
@@ -29,10 +30,9 @@ def queue():
 
 def _render_queue(args: MultiDict, status: int = 200, bulk_form: BulkForm | None = None):
     teams, staff, services = all_teams(), staff_users(), active_services()
+    extensions = workspace_extensions()
     try:
-        qa = parse_queue_args(args, current_user)
-        page = queries.list_tickets(current_user, qa.filter, sort=SORT_OPTIONS[qa.sort][0], limit=qa.limit,
-                                    cursor=qa.cursor)
+        qa, page = _queue_page(args, extensions)
     except ValidationFailed as exc:
         flash(exc.message, "error")
         qa, page, status = QueueArgs(filter=queries.TicketFilter()), queries.Page([], None, 0), 422
@@ -52,8 +52,25 @@ def _render_queue(args: MultiDict, status: int = 200, bulk_form: BulkForm | None
         first_url=qa.cursor and url_for(".queue", **keep), query_string=urlencode(list(args.items(multi=True))),
         count_text=(_("%(n)s+ tickets", n=queries.COUNT_CAP) if page.count_is_capped
                     else ngettext("%(num)d ticket", "%(num)d tickets", page.count)),
-        sort_options=SORT_OPTIONS, statuses=list(Status), priorities=list(Priority), types=list(TicketType),
+        sort_options={**SORT_OPTIONS, **{name: (name, sort.label) for name, sort in extensions.sorts.items()}},
+        statuses=list(Status), priorities=list(Priority), types=list(TicketType),
+        columns=[(column.header, column.cells(page.items)) for column in extensions.columns],
+        workspace_links=extensions.links,
     ), status
+
+
+def _queue_page(args: MultiDict, extensions) -> tuple[QueueArgs, queries.Page]:
+    """The page the URL asks for; a sort that another domain added (extensions.py) lists the page itself."""
+    added = extensions.sorts.get(args.get("sort", ""))
+    if added is None:
+        qa = parse_queue_args(args, current_user)
+        return qa, queries.list_tickets(current_user, qa.filter, sort=SORT_OPTIONS[qa.sort][0], limit=qa.limit,
+                                        cursor=qa.cursor)
+    rest = MultiDict(args)
+    rest.poplist("sort")
+    qa = parse_queue_args(rest, current_user)
+    qa.sort = args["sort"]
+    return qa, added.list_page(current_user, qa.filter, qa.limit, qa.cursor)
 
 
 @bp.post("/bulk")

@@ -30,6 +30,7 @@ from ..labels import label
 from ..models import Channel, Level, Priority, Status, TicketType
 from ..permissions import can_work_on_ticket, require_work
 from .common import bp, is_htmx, pick, validate, with_current
+from .extensions import workspace_extensions
 
 
 @bp.get("/<int:ticket_id>")
@@ -64,6 +65,7 @@ def _render_ticket(ticket, status: int = 200, **posted):
         files=files, files_by_comment=files_by_comment,
         related=queries.related_incidents(ticket, user) if ticket.type is TicketType.problem else [],
         transitions=lifecycle.transitions_from(ticket.status, lifecycle.STAFF) if can_work else [],
+        panels=[html for panel in workspace_extensions().ticket_panels if (html := panel(ticket)) is not None],
         **forms,
     ), status
 
