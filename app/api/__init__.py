@@ -29,11 +29,11 @@ SPEC_OPTIONS = {
 
 def init_api(app: Flask) -> None:
     from ..extensions import api, csrf
-    from . import conversation, me, tickets
+    from . import conversation, me, sla, tickets
 
     web_http_handler = app.error_handler_spec[None][None].get(HTTPException)
     api.ERROR_SCHEMA = ErrorSchema  # documents our error envelope as the default error response
-    blueprints = (tickets.blp, conversation.comments_blp, conversation.attachments_blp, me.blp)
+    blueprints = (tickets.blp, conversation.comments_blp, conversation.attachments_blp, sla.blp, me.blp)
     # Our tag list replaces the one flask-smorest builds from the blueprints' names.
     tags = [{"name": b.tag, "description": b.description} for b in blueprints]
     api.init_app(app, spec_kwargs={**SPEC_OPTIONS, "tags": tags})

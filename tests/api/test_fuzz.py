@@ -7,9 +7,12 @@ from __future__ import annotations
 import io
 
 import pytest
+import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 
 from app.extensions import db
+from app.sla.models import BusinessCalendar, SlaPolicy
+from app.sla.operations import ensure_default_policies
 from app.tickets import operations as ops
 from app.tickets.models import TicketType
 from app.users.models import Role
@@ -27,7 +30,9 @@ def api_schema(app):
 
 @pytest.fixture
 def world(make_user, team, service, category):
-    """Tokens of an admin and a requester, a ticket with a note and a file, and a problem ticket."""
+    """Tokens of an admin and a requester, a ticket with a note and a file, and a problem ticket; the
+    shipped SLA calendars and policies."""
+    ensure_default_policies("Europe/Berlin")
     admin = make_user(Role.admin, teams=[team])
     requester = make_user(Role.requester)
     incident = ops.create_ticket(requester, subject="Fuzz target", service=service, category=category)
@@ -36,7 +41,10 @@ def world(make_user, team, service, category):
     attachment = ops.add_attachment(incident, requester, "a.txt", io.BytesIO(b"hello"))
     result = {role: create_api_token(user, user)[1] for role, user in (("admin", admin), ("requester", requester))}
     db.session.commit()
-    return {**result, "ticket_id": incident.id, "attachment_id": attachment.id}
+    calendar_id = db.session.scalar(sa.select(BusinessCalendar.id).where(BusinessCalendar.name == "Business hours"))
+    policy_id = db.session.scalar(sa.select(SlaPolicy.id).where(SlaPolicy.name == "P3 medium"))
+    return {**result, "ticket_id": incident.id, "attachment_id": attachment.id, "calendar_id": calendar_id,
+            "policy_id": policy_id}
 
 
 OPERATIONS = [
@@ -47,6 +55,12 @@ OPERATIONS = [
     "GET /api/v1/tickets/{ticket_id}/comments", "POST /api/v1/tickets/{ticket_id}/comments",
     "GET /api/v1/tickets/{ticket_id}/attachments", "POST /api/v1/tickets/{ticket_id}/attachments",
     "GET /api/v1/tickets/{ticket_id}/attachments/{attachment_id}", "GET /api/v1/me",
+    "GET /api/v1/sla/calendars", "POST /api/v1/sla/calendars", "GET /api/v1/sla/calendars/{calendar_id}",
+    "PATCH /api/v1/sla/calendars/{calendar_id}", "DELETE /api/v1/sla/calendars/{calendar_id}",
+    "POST /api/v1/sla/calendars/{calendar_id}/holidays",
+    "GET /api/v1/sla/policies", "POST /api/v1/sla/policies", "GET /api/v1/sla/policies/{policy_id}",
+    "PATCH /api/v1/sla/policies/{policy_id}", "DELETE /api/v1/sla/policies/{policy_id}",
+    "GET /api/v1/sla/policies/{policy_id}/versions", "POST /api/v1/sla/policies/{policy_id}/preview",
 ]
 
 
@@ -59,7 +73,8 @@ def test_fuzzed_operations_are_all_the_documented_ones(api_schema):
 def test_no_request_produces_a_server_error(api_schema, world, label, mode):
     operation = api_schema.find_operation_by_label(label)
     # Real ids in the path, so the bodies and queries reach the operations instead of a 404.
-    path = {name: world[name] for name in ("ticket_id", "attachment_id") if "{" + name + "}" in label}
+    path = {name: world[name] for name in ("ticket_id", "attachment_id", "calendar_id", "policy_id")
+            if "{" + name + "}" in label}
 
     @given(case=operation.as_strategy(schemathesis.GenerationMode(mode), path_parameters=path or None))
     @settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,

@@ -15,6 +15,13 @@ EXPECTED = {
     ("/api/v1/tickets/{ticket_id}/attachments/{attachment_id}", "get"),
     ("/api/v1/tickets/{ticket_id}/history", "get"), ("/api/v1/tickets/{ticket_id}/sla/events", "get"),
     ("/api/v1/me", "get"),
+    ("/api/v1/sla/calendars", "get"), ("/api/v1/sla/calendars", "post"),
+    ("/api/v1/sla/calendars/{calendar_id}", "get"), ("/api/v1/sla/calendars/{calendar_id}", "patch"),
+    ("/api/v1/sla/calendars/{calendar_id}", "delete"), ("/api/v1/sla/calendars/{calendar_id}/holidays", "post"),
+    ("/api/v1/sla/policies", "get"), ("/api/v1/sla/policies", "post"),
+    ("/api/v1/sla/policies/{policy_id}", "get"), ("/api/v1/sla/policies/{policy_id}", "patch"),
+    ("/api/v1/sla/policies/{policy_id}", "delete"), ("/api/v1/sla/policies/{policy_id}/versions", "get"),
+    ("/api/v1/sla/policies/{policy_id}/preview", "post"),
 }
 
 
@@ -34,10 +41,10 @@ def test_document_lists_every_endpoint_without_authentication(spec):
 
 
 def test_operations_are_grouped_under_readable_tags(spec):
-    assert [t["name"] for t in spec["tags"]] == ["Tickets", "Comments", "Attachments", "Me"]
+    assert [t["name"] for t in spec["tags"]] == ["Tickets", "Comments", "Attachments", "SLA configuration", "Me"]
     used = {tag for item in spec["paths"].values() for op in item.values() if isinstance(op, dict)
             for tag in op.get("tags", [])}
-    assert used == {"Tickets", "Comments", "Attachments", "Me"}
+    assert used == {"Tickets", "Comments", "Attachments", "SLA configuration", "Me"}
 
 
 def test_every_operation_requires_the_bearer_scheme(spec):

@@ -1,29 +1,28 @@
-"""Administration pages. Every view checks a role permission from users/permissions.py."""
+"""Administration: identity settings and group mappings, users and teams, the audit log."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from ..audit.queries import recent_events
-from ..auth.ldap import check_connection, normalize_dn, probe_login
-from ..auth.models import GroupMapping
-from ..auth.operations import add_group_mapping, remove_group_mapping, update_settings
-from ..core.errors import ServicedeskError
-from ..core.settings import get_setting
-from ..extensions import db
-from ..users import operations as user_ops
-from ..users.models import AuthSource, Role, Team, User
-from ..users.permissions import can_configure, can_manage_team, can_read_audit, require
-from ..users.queries import all_teams
-from .forms import ActionForm, GroupMappingForm, IdentitySettingsForm, LdapTestForm, TeamMembersForm, UserEditForm
-
-bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
+from ...audit.queries import recent_events
+from ...auth.ldap import check_connection, normalize_dn, probe_login
+from ...auth.models import GroupMapping
+from ...auth.operations import add_group_mapping, remove_group_mapping, update_settings
+from ...core.errors import ServicedeskError
+from ...core.settings import get_setting
+from ...extensions import db
+from ...users import operations as user_ops
+from ...users.models import AuthSource, Role, Team, User
+from ...users.permissions import can_configure, can_manage_team, can_read_audit, require
+from ...users.queries import all_teams
+from ..forms import ActionForm, GroupMappingForm, IdentitySettingsForm, LdapTestForm, TeamMembersForm, UserEditForm
+from . import bp
 
 #: form field -> setting key
 SETTING_FIELDS = {
@@ -35,13 +34,6 @@ SETTING_FIELDS = {
     "requesters_see_department": "tickets.requesters_see_department",
 }
 PAGE = 100
-
-
-@bp.before_request
-@login_required
-def staff_only():
-    if not current_user.is_staff:
-        abort(403)
 
 
 @bp.get("/")
