@@ -44,7 +44,8 @@ from .priority import compute_priority
 MAX_SUBJECT = 250
 MAX_TEXT = 100_000
 #: how the text fields are named in messages
-FIELD_NAMES = {"subject": _l("subject"), "description": _l("description")}
+FIELD_NAMES = {"subject": _l("subject"), "description": _l("description"), "body": _l("message"),
+               "comment": _l("comment")}
 MAX_TAGS = 20
 
 

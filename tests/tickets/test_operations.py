@@ -8,7 +8,7 @@ from app.core.errors import Conflict, InvalidTransition, PermissionDenied, Valid
 from app.extensions import db
 from app.tickets import operations as ops
 from app.tickets import queries
-from app.tickets.models import Channel, EventKind, Level, Priority, Status, TicketType
+from app.tickets.models import Channel, Comment, EventKind, Level, Priority, Status, TicketType
 from app.users.models import Role
 
 
@@ -64,6 +64,17 @@ def test_requester_cannot_open_ticket_for_someone_else(requester, make_user):
 def test_bad_subject_is_refused(requester, subject):
     with pytest.raises(ValidationFailed):
         ops.create_ticket(requester, subject=subject)
+
+
+@pytest.mark.parametrize(("body", "message"), [("   ", "The message must not be empty."),
+                                              ("x" * 100_001, "The message is longer than 100000 characters.")])
+def test_bad_reply_is_refused_with_a_message_naming_the_field(requester, body, message):
+    t = ops.create_ticket(requester, subject="VPN down")
+    with pytest.raises(ValidationFailed) as refused:
+        ops.add_comment(t, requester, body)
+    assert refused.value.message == message
+    assert refused.value.details == {"field": "body"}
+    assert db.session.query(Comment).filter_by(ticket_id=t.id).count() == 0
 
 
 def test_lifecycle_happy_path_with_validation_and_reopen(agent, requester):
