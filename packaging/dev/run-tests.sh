@@ -9,8 +9,10 @@ cd "$ROOT" || exit 1
 
 # System packages the tests use, started by the tests themselves on free loopback ports:
 # PostgreSQL 15 (throwaway clusters), OpenLDAP (slapd), xmlsec1 (SAML signatures), openssl (test
-# certificates), Chromium and its driver (browser tests).
-SYSTEM_PACKAGES=(postgresql-15 slapd ldap-utils xmlsec1 openssl chromium chromium-driver)
+# certificates), Chromium and its driver (browser tests); for the packaging tests: nginx (nginx -t and
+# a real proxy), systemd (systemd-analyze verify), logrotate, shellcheck, dpkg-dev (building the .deb).
+SYSTEM_PACKAGES=(postgresql-15 slapd ldap-utils xmlsec1 openssl chromium chromium-driver
+                 nginx systemd logrotate shellcheck dpkg-dev)
 
 set -e
 apt_install "${SYSTEM_PACKAGES[@]}"
