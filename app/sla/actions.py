@@ -5,6 +5,7 @@ app.tickets.operations with actor SYSTEM and a reason). Each action returns what
 
 from __future__ import annotations
 
+import functools
 import logging
 from zoneinfo import ZoneInfo
 
@@ -78,24 +79,31 @@ def _when(moment, user: User | None) -> str:
     return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
 
 
-def _message(stage: str, clock: SlaClock, ticket: Ticket, user: User | None) -> tuple[str, str]:
-    link = f"{current_app.config['BASE_URL'].rstrip('/')}/tickets/{ticket.id}"
-    with force_locale((user.language if user is not None else None) or "en"):
-        target = _target_label(clock.target)
-        due = _when(clock.due_at, user) if clock.due_at else "-"
-        values = {"ref": ticket.reference, "subject": ticket.subject, "target": target, "due": due,
-                  "link": link, "priority": ticket.priority.value}
+@functools.lru_cache(maxsize=64)
+def _texts(language: str, stage: str, target: SlaTarget) -> tuple[str, str, str]:
+    """The translated target name and the subject and body templates for one language (switching the
+    locale is what makes a message slow; the job writes thousands in a run)."""
+    with force_locale(language):
         if stage == WARNING:
-            subject = gettext("[%(ref)s] SLA warning: %(target)s due %(due)s - %(subject)s", **values)
+            subject = gettext("[%(ref)s] SLA warning: %(target)s due %(due)s - %(subject)s")
             body = gettext(
                 "The %(target)s target of ticket %(ref)s (%(priority)s) is due at %(due)s.\n\n"
-                "%(subject)s\n\n%(link)s\n", **values)
+                "%(subject)s\n\n%(link)s\n")
         else:
-            subject = gettext("[%(ref)s] SLA breached: %(target)s was due %(due)s - %(subject)s", **values)
+            subject = gettext("[%(ref)s] SLA breached: %(target)s was due %(due)s - %(subject)s")
             body = gettext(
                 "The %(target)s target of ticket %(ref)s (%(priority)s) was due at %(due)s and has been "
-                "missed.\n\n%(subject)s\n\n%(link)s\n", **values)
-    return subject, body
+                "missed.\n\n%(subject)s\n\n%(link)s\n")
+        return str(_target_label(target)), str(subject), str(body)
+
+
+def _message(stage: str, clock: SlaClock, ticket: Ticket, user: User | None) -> tuple[str, str]:
+    link = f"{current_app.config['BASE_URL'].rstrip('/')}/tickets/{ticket.id}"
+    target, subject, body = _texts((user.language if user is not None else None) or "en", stage, clock.target)
+    values = {"ref": ticket.reference, "subject": ticket.subject, "target": target,
+              "due": _when(clock.due_at, user) if clock.due_at else "-", "link": link,
+              "priority": ticket.priority.value}
+    return subject % values, body % values
 
 
 def _document(stage: str, clock: SlaClock, ticket: Ticket, version: SlaPolicyVersion) -> dict:

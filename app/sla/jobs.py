@@ -4,6 +4,10 @@ Safe to run in several processes at once and to rerun: rows are locked with FOR 
 (PostgreSQL), every action is guarded by the clock's row state (`warned_at`, `breached_at`), the ledger
 has a unique index on (clock, warned|breached), and outbox rows carry idempotency keys. After an outage
 the first run processes everything that came due meanwhile, once.
+
+A batch (500 clocks) is one transaction written in a few statements: the clocks' stamps in one UPDATE,
+the ledger entries in one INSERT and the outbox rows in another (app/notifications/bulk.py); 10k
+warnings take a few seconds (bench/sla.py).
 """
 
 from __future__ import annotations
@@ -16,14 +20,17 @@ from sqlalchemy.orm import selectinload
 from ..core.actors import SYSTEM
 from ..core.clock import utcnow
 from ..extensions import db
+from ..notifications.bulk import update_rows
+from ..notifications.operations import outbox_batch
 from ..tickets.models import Ticket
 from ..users.models import Team
-from .models import BusinessCalendar, SlaClock, SlaPolicy
+from .models import BusinessCalendar, SlaClock, SlaPolicy, SlaPolicyVersion
 from .operations import breach_clock, warn_clock
+from .operations.clocks import Ledger
 from .operations.recompute import open_ticket_batches, recompute_batch
 
 log = logging.getLogger(__name__)
-BATCH = 200
+BATCH = 500
 
 _LIVE = (SlaClock.met_at.is_(None), SlaClock.breached_at.is_(None), SlaClock.stopped_at.is_(None))
 
@@ -39,16 +46,33 @@ def _due_breaches(now):
     return sa.select(SlaClock).where(SlaClock.due_at <= now, *_LIVE).order_by(SlaClock.due_at, SlaClock.id)
 
 
-def _process(select_due, act, batch: int) -> int:
+def _write_stamps(clocks: list[SlaClock], stamp: str) -> None:
+    """Write `stamp` (warned_at / breached_at) of the clocks whose only change it is in one UPDATE,
+    instead of the flush's one UPDATE per clock (measured: a third of a 10k-warning run). Clocks that
+    changed more (an action moved them) are left to the flush.
+    (`committed_state` holds the original value of each attribute changed since the last flush.)"""
+    stamped = [c for c in clocks if set(sa.inspect(c).committed_state) == {stamp}]
+    update_rows(SlaClock.__table__, [{"id": c.id, stamp: getattr(c, stamp)} for c in stamped])
+    for clock in stamped:  # written: forget the change (reloaded if read again), so the flush skips them
+        db.session.expire(clock)
+
+
+def _process(select_due, act, stamp: str, batch: int) -> int:
     done = 0
     while True:
         now = utcnow()
         clocks = list(db.session.scalars(select_due(now).limit(batch).with_for_update(skip_locked=True)))
+        # Held for the batch, so the operations find them in the identity map instead of querying per clock.
         tickets = {t.id: t for t in _load_tickets({c.ticket_id for c in clocks})}
+        versions = _load_versions({c.policy_version_id for c in clocks})  # noqa: F841 - held, see above
+        ledger = Ledger(bulk=True)
         acted = 0
         try:
-            for clock in clocks:
-                acted += act(clock, now, tickets.get(clock.ticket_id))
+            with outbox_batch():  # the batch's messages go out in one INSERT, its ledger entries in one more
+                for clock in clocks:
+                    acted += act(clock, now, tickets.get(clock.ticket_id), ledger=ledger)
+                _write_stamps(clocks, stamp)
+            ledger.flush()
             db.session.commit()
         except sa.exc.IntegrityError:  # another process recorded the same warning or breach first
             db.session.rollback()
@@ -68,9 +92,17 @@ def _load_tickets(ids: set[int]) -> list[Ticket]:
         selectinload(Ticket.assignee), selectinload(Ticket.team).selectinload(Team.members))))
 
 
+def _load_versions(ids: set[int]) -> list[SlaPolicyVersion]:
+    if not ids:
+        return []
+    return list(db.session.scalars(sa.select(SlaPolicyVersion).where(SlaPolicyVersion.id.in_(ids)).options(
+        selectinload(SlaPolicyVersion.policy))))
+
+
 def check_sla_deadlines(batch: int = BATCH) -> int:
     """Warnings first, then breaches (a clock past both gets both, in that order). Returns how many."""
-    return _process(_due_warnings, warn_clock, batch) + _process(_due_breaches, breach_clock, batch)
+    return (_process(_due_warnings, warn_clock, "warned_at", batch)
+            + _process(_due_breaches, breach_clock, "breached_at", batch))
 
 
 def recompute_in_batches(*, calendar: BusinessCalendar | None = None, policy: SlaPolicy | None = None,

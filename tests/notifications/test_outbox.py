@@ -96,3 +96,28 @@ def test_non_http_webhook_url_is_refused(app):
     db.session.commit()
     jobs.deliver_due()
     assert db.session.query(Delivery).one().status is DeliveryStatus.dead
+
+
+def test_a_batch_writes_its_messages_when_it_ends_once_per_key(app):
+    from app.notifications.operations import outbox_batch
+
+    enqueue_email("ann@example.org", "Earlier", "x", key="batch:1")
+    db.session.commit()
+    with outbox_batch():
+        enqueue_email("ann@example.org", "Again", "y", key="batch:1")  # already in the outbox: skipped
+        enqueue_email("bob@example.org", "New", "z", key="batch:2")
+        enqueue_email("bob@example.org", "New again", "z", key="batch:2")  # twice in the batch: the first
+        enqueue_webhook("https://hooks.example.org/x", {"n": 1}, key="batch:3", ticket_id=None)
+        assert db.session.query(Delivery).count() == 1  # nothing written before the block ends
+    assert sorted((d.idempotency_key, d.subject, d.status) for d in db.session.query(Delivery)) == [
+        ("batch:1", "Earlier", DeliveryStatus.pending), ("batch:2", "New", DeliveryStatus.pending),
+        ("batch:3", "", DeliveryStatus.pending)]
+    hook = db.session.query(Delivery).filter_by(idempotency_key="batch:3").one()
+    assert json.loads(hook.body) == {"n": 1} and hook.attempts == 0 and hook.next_attempt_at is not None
+    db.session.rollback()  # the batch is part of the caller's transaction
+    assert [d.idempotency_key for d in db.session.query(Delivery)] == ["batch:1"]
+
+    with pytest.raises(RuntimeError), outbox_batch():
+        enqueue_email("cy@example.org", "Lost", "z", key="batch:4")
+        raise RuntimeError("the unit of work failed")
+    assert db.session.query(Delivery).filter_by(idempotency_key="batch:4").count() == 0

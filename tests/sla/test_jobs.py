@@ -15,10 +15,10 @@ from app.extensions import db
 from app.notifications import jobs as delivery
 from app.notifications.models import Delivery
 from app.sla import jobs, queries
-from app.sla.models import SlaEvent
+from app.sla.models import BusinessCalendar, SlaClock, SlaEvent
 from app.sla.models import SlaEventKind as K
 from app.sla.models import SlaTarget as T
-from app.sla.operations import update_policy, warn_clock
+from app.sla.operations import recompute_ticket, update_calendar, update_policy, warn_clock
 from app.tickets import operations as ops
 from app.tickets.models import EventKind, Status, TicketEvent
 from app.users.models import Team
@@ -228,3 +228,35 @@ def test_rows_locked_by_another_process_are_skipped_not_waited_for(app, policies
         assert jobs.check_sla_deadlines() == 2
     finally:
         other.dispose()
+
+
+def test_the_rebuild_after_a_calendar_edit_stores_what_deriving_each_clock_gives(policies, new_ticket, agent,
+                                                                               requester, clock):
+    running, waiting, answered = new_ticket("P3"), new_ticket("P4"), new_ticket("P2", assignee=agent)
+    clock.shift(timedelta(hours=2))
+    ops.transition_ticket(waiting, Status.awaiting_requester, agent)  # pauses its clocks
+    ops.add_comment(answered, agent, "Looking into it")  # meets acknowledge and first response
+    db.session.commit()
+    clock.shift(timedelta(hours=1))
+    office = db.session.scalar(sa.select(BusinessCalendar).where(BusinessCalendar.name == "Business hours"))
+    before = {c.id: c.due_at for c in db.session.scalars(sa.select(SlaClock))}
+    hours = dict(office.weekly_hours)
+    hours["0"] = "10:00-17:00"  # Mondays start two hours later: every running clock started Monday moves
+    update_calendar(office, SYSTEM, weekly_hours=hours)
+    db.session.commit()
+
+    assert jobs.recompute_in_batches(calendar=office, reason="later start") == 2  # the paused one keeps no due
+    db.session.expire_all()
+    live = list(db.session.scalars(sa.select(SlaClock).where(SlaClock.met_at.is_(None))))
+    assert {c.ticket_id for c in live if c.due_at != before[c.id]} == {running.id, answered.id}
+    assert all(c.is_paused and c.due_at is None for c in live if c.ticket_id == waiting.id)
+    assert len(events(waiting, K.recomputed)) == 0
+    [moved] = events(answered, K.recomputed)
+    assert moved.target is T.resolution and moved.reason == "calendar 'Business hours' changed (v2): later start"
+    assert {c.used_seconds for c in live if c.ticket_id == waiting.id} == {3600}  # 10:00-11:00, was 2 h
+    # The per-clock path (what every other trigger uses) finds nothing left to change.
+    stored = {c.id: (c.due_at, c.warn_at, c.is_paused, c.used_seconds) for c in live}
+    for ticket in (running, waiting, answered):
+        assert recompute_ticket(ticket, SYSTEM, "check") == 0
+    assert {c.id: (c.due_at, c.warn_at, c.is_paused, c.used_seconds) for c in live} == stored
+    assert jobs.recompute_in_batches(calendar=office) == 0  # and a rerun moves nothing

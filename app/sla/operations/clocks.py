@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from ...core.actors import SYSTEM, actor_id
 from ...core.clock import utcnow
 from ...extensions import db
+from ...notifications.bulk import insert_rows
 from ...tickets import lifecycle
 from ...tickets.models import DONE_STATUSES, Status, Ticket
 from ..business_hours import Calendar
@@ -86,7 +87,9 @@ class Ledger:
     def flush(self) -> None:
         """Write the collected entries (bulk mode), in the order they were written."""
         if self._pending:
-            db.session.execute(sa.insert(SlaEvent), self._pending)
+            if db.session.new:  # the clocks they refer to
+                db.session.flush()
+            insert_rows(SlaEvent.__table__, self._pending)
             self._pending = []
 
     def seed(self, clock: SlaClock) -> None:
@@ -127,14 +130,21 @@ def state_of(clock: SlaClock, now: datetime, ledger: Ledger | None = None,
                    clock.warning_percent)
 
 
+def derive(target_minutes: int, warning_percent: int, started_at: datetime, marks: list[Mark],
+           calendar: Calendar) -> ClockState:
+    """What a clock's stored columns should say, from its ledger marks: its state at its last ledger
+    entry (due and warning instants, running or not, business time used by then)."""
+    runs, _gaps = runs_from_marks(marks)
+    return compute(timedelta(minutes=target_minutes), runs, calendar,
+                   max(marks[-1].at, started_at) if marks else started_at, warning_percent)
+
+
 def _refresh(clock: SlaClock, now: datetime, ledger: Ledger) -> ClockState:
     """Store what the ledger says: due and warning instants (live clocks), paused, and the business time
     used up to the last ledger entry. Touches the row only if something changed (a rebuild after an
     edit that moves nothing writes nothing)."""
-    marks = ledger.marks(clock)
-    runs, _gaps = runs_from_marks(marks)
-    state = compute(timedelta(minutes=clock.target_minutes), runs, _calendar(clock),
-                    max(marks[-1].at, clock.started_at) if marks else clock.started_at, clock.warning_percent)
+    state = derive(clock.target_minutes, clock.warning_percent, clock.started_at, ledger.marks(clock),
+                   _calendar(clock))
     before = (clock.due_at, clock.warn_at, clock.is_paused, clock.used_seconds)
     if clock.is_live:
         clock.due_at, clock.warn_at = state.due_at, state.warn_at

@@ -21,9 +21,11 @@ def _close_if_ticket_done(clock: SlaClock, ticket: Ticket) -> bool:
     return True
 
 
-def warn_clock(clock: SlaClock, now: datetime, ticket: Ticket | None = None) -> bool:
+def warn_clock(clock: SlaClock, now: datetime, ticket: Ticket | None = None, *,
+               ledger: Ledger | None = None) -> bool:
     """Record the warning once and carry out the policy's warning actions. Guarded by row state; no
-    flush of its own, so a batch of them goes to the database in a few statements at commit."""
+    flush of its own, so a batch of them goes to the database in a few statements at commit (with a bulk
+    `ledger`, the caller flushes it)."""
     if not (clock.is_live and clock.warned_at is None and clock.breached_at is None
             and clock.warn_at is not None and clock.warn_at <= now):
         return False
@@ -35,13 +37,15 @@ def warn_clock(clock: SlaClock, now: datetime, ticket: Ticket | None = None) -> 
     done = actions.run_actions(actions.WARNING, clock, ticket, version)
     # Written after the actions so it carries what they did; `at` (the warning instant) orders it before
     # whatever they caused.
-    Ledger().write(ticket.id, SlaEventKind.warned, warn_at, clock=clock, actor=SYSTEM,
-                   reason=f"{version.warning_percent} % of the {actions.TARGET_NAMES[clock.target]} target used",
-                   due_at=due_at, recorded_at=now, actions=done)
+    (ledger or Ledger()).write(
+        ticket.id, SlaEventKind.warned, warn_at, clock=clock, actor=SYSTEM,
+        reason=f"{version.warning_percent} % of the {actions.TARGET_NAMES[clock.target]} target used",
+        due_at=due_at, recorded_at=now, actions=done)
     return True
 
 
-def breach_clock(clock: SlaClock, now: datetime, ticket: Ticket | None = None) -> bool:
+def breach_clock(clock: SlaClock, now: datetime, ticket: Ticket | None = None, *,
+                 ledger: Ledger | None = None) -> bool:
     """Record the breach once (at the due instant) and carry out the policy's breach actions. Guarded by
     row state; no flush of its own."""
     if not (clock.is_live and clock.breached_at is None and clock.due_at is not None and clock.due_at <= now):
@@ -52,7 +56,8 @@ def breach_clock(clock: SlaClock, now: datetime, ticket: Ticket | None = None) -
     clock.breached_at = due_at = clock.due_at
     version, minutes = clock.policy_version, clock.target_minutes
     done = actions.run_actions(actions.BREACH, clock, ticket, version)
-    Ledger().write(ticket.id, SlaEventKind.breached, due_at, clock=clock, actor=SYSTEM,
-                   reason=f"{actions.TARGET_NAMES[clock.target]} target of {minutes} business minutes missed",
-                   recorded_at=now, actions=done)
+    (ledger or Ledger()).write(
+        ticket.id, SlaEventKind.breached, due_at, clock=clock, actor=SYSTEM,
+        reason=f"{actions.TARGET_NAMES[clock.target]} target of {minutes} business minutes missed",
+        recorded_at=now, actions=done)
     return True
