@@ -15,6 +15,7 @@ from app import create_app
 from app.catalog.models import Category, Criticality, Service
 from app.core import migrate
 from app.extensions import db as _db
+from app.sla.operations.calendars import forget_cached_calendars
 from app.users.models import Role, Team, User
 from app.users.passwords import hash_password
 
@@ -92,6 +93,9 @@ def db(request):
         _db.session.rollback()
         _db.session.remove()
         _clean(_db.engine)
+        # The emptied database reuses ids (and tests freeze the clock): calendars cached by (id, version,
+        # edit time) must not outlive it, as they never outlive a database in production.
+        forget_cached_calendars()
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from .operations import apply_comment, apply_status_change, apply_ticket_update,
 
 
 def on_ticket_created(ticket, actor, **_):
-    start_sla(ticket, actor)
+    start_sla(ticket, actor, is_new=True)
 
 
 def on_ticket_updated(ticket, actor, changes, **_):

@@ -9,6 +9,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import ngettext
+from sqlalchemy.orm import joinedload
 
 from ..core import signals
 from ..core.clock import utcnow
@@ -119,7 +120,8 @@ def authenticate_token(plaintext: str) -> ApiToken | None:
     """The valid token row for a presented bearer token, with its last use recorded."""
     if not plaintext or not plaintext.startswith(TOKEN_PREFIX) or len(plaintext) > 200:
         return None
-    token = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == _hash_token(plaintext)))
+    token = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == _hash_token(plaintext))
+                              .options(joinedload(ApiToken.user)))
     now = utcnow()
     if token is None or token.revoked_at or (token.expires_at and token.expires_at <= now):
         return None

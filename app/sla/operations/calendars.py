@@ -42,6 +42,12 @@ def calendar_for(model: BusinessCalendar) -> Calendar:
     return found
 
 
+def forget_cached_calendars() -> None:
+    """Empty the cache (tests that start from an empty database, whose ids repeat)."""
+    with _cache_lock:
+        _cache.clear()
+
+
 def _weekly(weekly_hours) -> dict[str, str]:
     """Normalised {"0": "08:00-12:00, 13:00-17:00", ...} for all seven days; ValidationFailed if wrong."""
     if not isinstance(weekly_hours, dict):

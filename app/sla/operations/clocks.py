@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.orm import contains_eager, joinedload
 
 from ...core.actors import SYSTEM, actor_id
 from ...core.clock import utcnow
@@ -172,14 +173,16 @@ def _state(ticket_id: int) -> SlaTicket | None:
 # -- choosing the policy ----------------------------------------------------------------------------------
 def policy_rules() -> list[Rule]:
     """Active policies in evaluation order, each with its current version as `key`."""
-    rows = db.session.execute(
-        sa.select(SlaPolicy, SlaPolicyVersion)
-        .join(SlaPolicyVersion, sa.and_(SlaPolicyVersion.policy_id == SlaPolicy.id,
-                                        SlaPolicyVersion.number == SlaPolicy.current_version))
+    versions = db.session.scalars(
+        sa.select(SlaPolicyVersion)
+        .join(SlaPolicy, sa.and_(SlaPolicyVersion.policy_id == SlaPolicy.id,
+                                 SlaPolicyVersion.number == SlaPolicy.current_version))
         .where(SlaPolicy.is_active.is_(True))
-        .order_by(SlaPolicy.position, SlaPolicy.id))
-    return [Rule(version, policy.name, version.number, version.conditions or {}, policy.is_default)
-            for policy, version in rows]
+        .order_by(SlaPolicy.position, SlaPolicy.id)
+        # the chosen version's policy and calendar are needed next: load them in the same statement
+        .options(contains_eager(SlaPolicyVersion.policy), joinedload(SlaPolicyVersion.calendar)))
+    return [Rule(version, version.policy.name, version.number, version.conditions or {}, version.policy.is_default)
+            for version in versions]
 
 
 def facts_of(ticket: Ticket) -> TicketFacts:
@@ -221,14 +224,16 @@ def _start_clock(ticket: Ticket, sla: SlaTicket, target: SlaTarget, at: datetime
 
 
 def start_sla(ticket: Ticket, actor, *, at: datetime | None = None, reason: str = "ticket created",
-              rules: list[Rule] | None = None, ledger: Ledger | None = None) -> SlaTicket:
+              rules: list[Rule] | None = None, ledger: Ledger | None = None, is_new: bool = False) -> SlaTicket:
     """Choose the policy (recording which rule matched and why) and start the ticket's clocks.
 
-    Called for every new ticket (signal ticket_created); also adopts an open ticket that has no SLA yet
-    (created before any policy existed), its clocks then starting at `at`."""
+    Called for every new ticket (signal ticket_created, `is_new`); also adopts an open ticket that has no
+    SLA yet (created before any policy existed), its clocks then starting at `at`."""
     at = at or ticket.created_at
-    ledger = ledger or Ledger()
     version, found = choose_policy(ticket, rules)
+    if is_new:
+        return _start_new(ticket, actor, at, reason, version, found)
+    ledger = ledger or Ledger()
     sla = _state(ticket.id)
     if sla is None:
         sla = SlaTicket(ticket_id=ticket.id, updated_at=at)
@@ -243,11 +248,57 @@ def start_sla(ticket: Ticket, actor, *, at: datetime | None = None, reason: str 
         return sla
     for target in INITIAL_TARGETS:
         _start_clock(ticket, sla, target, at, actor, reason, ledger)
-    logged_for_requester = at == ticket.created_at and actor_id(actor) == ticket.created_by_id
-    if logged_for_requester and is_person_on_staff(actor) and actor.id != ticket.requester_id:
+    if _logged_for_requester(ticket, actor, at):
         clock = _latest(_clocks(ticket.id), SlaTarget.acknowledge)
         if clock is not None:
             _finish(clock, at, actor, f"logged by {_name(actor)} for the requester", ledger, met=True)
+    return sla
+
+
+def _logged_for_requester(ticket: Ticket, actor, at: datetime) -> bool:
+    """An agent logging a ticket for a requester (a call, a walk-up) acknowledges it at once."""
+    return (at == ticket.created_at and actor_id(actor) == ticket.created_by_id and is_person_on_staff(actor)
+            and actor.id != ticket.requester_id)
+
+
+def _start_new(ticket: Ticket, actor, at: datetime, reason: str, version: SlaPolicyVersion | None,
+               found: Match) -> SlaTicket:
+    """`start_sla` for a ticket just created, on the path of every creation: nothing exists to read back,
+    so the clocks are derived before they are written and the ledger goes out in one statement."""
+    sla = SlaTicket(ticket_id=ticket.id, policy_version=version, match_reason=found.reason[:500], updated_at=at)
+    if ticket.status.is_waiting:
+        sla.paused_at, sla.pause_reason = at, WAITING_LABELS[ticket.status]
+    db.session.add(sla)
+    clocks: list[SlaClock] = []
+    if version is not None and ticket.status.is_open:
+        calendar = calendar_for(version.calendar)
+        marks = [Mark(at, MarkKind.start, reason)]
+        if sla.paused_at is not None:
+            marks.append(Mark(at, MarkKind.pause, sla.pause_reason))
+        for target in INITIAL_TARGETS:
+            minutes = version.target_minutes(target)
+            if minutes is None:
+                continue
+            state = derive(minutes, version.warning_percent, at, marks, calendar)
+            clocks.append(SlaClock(
+                ticket_id=ticket.id, target=target, cycle=1, policy_version=version, target_minutes=minutes,
+                warning_percent=version.warning_percent, started_at=at, updated_at=at, due_at=state.due_at,
+                warn_at=state.warn_at, is_paused=not state.is_running, used_seconds=int(state.used.total_seconds())))
+        db.session.add_all(clocks)
+    db.session.flush()
+    ledger = Ledger(bulk=True)
+    ledger.write(ticket.id, SlaEventKind.policy_changed, at, actor=SYSTEM, reason=found.reason,
+                 **_policy_details(None, version, found))
+    for clock in clocks:
+        ledger.seed(clock)
+        ledger.write(ticket.id, SlaEventKind.started, at, clock=clock, actor=actor, reason=reason,
+                     target_minutes=clock.target_minutes, policy=version.policy.name, version=version.number)
+        if sla.paused_at is not None:
+            ledger.write(ticket.id, SlaEventKind.paused, at, clock=clock, actor=actor, reason=sla.pause_reason)
+    acknowledge = next((c for c in clocks if c.target is SlaTarget.acknowledge), None)
+    if acknowledge is not None and _logged_for_requester(ticket, actor, at):
+        _finish(acknowledge, at, actor, f"logged by {_name(actor)} for the requester", ledger, met=True)
+    ledger.flush()
     return sla
 
 
