@@ -175,14 +175,17 @@ def _app(database_url: str, data_dir: str):
 
 
 def prepare(database_url: str, data_dir: str) -> dict:
-    """An API token for the bench agent and the values the scenarios need."""
+    """An API token for the bench agent, the shipped SLA policies (as `servicedesk init` installs them, so
+    every created ticket starts its clocks like in a real installation) and the values the scenarios need."""
     from app.core.actors import SYSTEM
     from app.extensions import db
+    from app.sla.operations import ensure_default_policies
     from app.users.models import User
     from app.users.operations import create_api_token
 
     app = _app(database_url, data_dir)
     with app.app_context():
+        ensure_default_policies()
         agent = db.session.scalar(sa.select(User).where(User.email == AGENT_EMAIL))
         _, token = create_api_token(agent, SYSTEM, name="benchmark")
         team_id = min(agent.team_ids)
