@@ -9,7 +9,7 @@ from flask import Flask
 from .auth.jobs import CHECK_EVERY_SECONDS, sync_directory_when_due
 from .core.scheduler import HEARTBEAT_SECONDS, beat_heartbeat
 from .notifications.jobs import deliver_due
-from .sla.jobs import check_sla_deadlines
+from .sla.jobs import check_sla_deadlines, recompute_pending
 from .tickets.jobs import close_resolved_tickets
 
 #: (job, interval in seconds)
@@ -19,6 +19,7 @@ JOBS = [
     # runs the LDAP sync when the setting ldap.sync_interval_minutes says it is due
     (sync_directory_when_due, CHECK_EVERY_SECONDS),
     (check_sla_deadlines, 30),  # SLA warnings and breaches that came due
+    (recompute_pending, 10),  # due-date rebuilds queued by SLA calendar/policy edits, ~8 s of batches a run
     (beat_heartbeat, HEARTBEAT_SECONDS),  # the leader's sign of life, read by /readyz and /metrics
 ]
 

@@ -1,6 +1,7 @@
 """SLA configuration: business calendars and policies (with their versions), and the preview of how an edit
 would move open tickets' due dates. Staff read; only administrators write. A change recomputes open
-tickets' due dates: in the request when few, else in the background (the response says which)."""
+tickets' due dates: in the request when few, else queued for a background job that works in batches
+(the response says which: `recompute.background`)."""
 
 from __future__ import annotations
 
@@ -144,7 +145,6 @@ def update_calendar_view(args, calendar_id: int):
         calendar, user, expected_version=args.get("version"), name=args.get("name"), timezone=args.get("timezone"),
         weekly_hours=_weekly(args), holidays=_holidays(args.get("holidays")), reason="changed through the API")
     db.session.commit()
-    config.start_background(plan)
     calendar.recompute = plan
     return calendar
 
@@ -182,7 +182,6 @@ def add_holidays_view(args, calendar_id: int):
     if add_holidays(calendar, found, user):
         plan = config.recompute_after_edit(calendar=calendar, actor=user, reason="holidays added through the API")
     db.session.commit()
-    config.start_background(plan)
     calendar.recompute = plan
     return calendar
 
@@ -213,7 +212,6 @@ def create_policy_view(args):
     policy, plan = config.add_policy(args["name"], user, position=args.get("position"),
                                      is_default=args["is_default"], note=args["note"], **content)
     db.session.commit()
-    config.start_background(plan)
     policy.recompute = plan
     return _with_current(policy)
 
@@ -240,7 +238,6 @@ def update_policy_view(args, policy_id: int):
     _version, plan = config.save_policy(policy, user, expected_version=args.get("version"),
                                         note=args.get("note", ""), **meta, **_content(args))
     db.session.commit()
-    config.start_background(plan)
     policy.recompute = plan
     return _with_current(policy)
 

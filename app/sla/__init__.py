@@ -13,7 +13,8 @@ Modules:
 * `operations`: every state change (clocks, calendars, policies, defaults, preview of an edit).
 * `handlers`: subscriptions to the ticket signals (`init_sla`); tickets never import this package.
 * `actions`: what happens at warning and breach (outbox e-mail and webhooks, raise priority, reassign).
-* `jobs`: `check_sla_deadlines` (every 30 s, app/schedule.py) and `recompute_in_batches`.
+* `jobs`: `check_sla_deadlines` (every 30 s, app/schedule.py), `recompute_pending` (rebuilds queued by an
+  admin's edit, in batches that resume after a restart) and `recompute_in_batches`.
 * `queries`: read helpers for the ticket page, queues, dashboards, API and portal.
 
 Definitions:

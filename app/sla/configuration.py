@@ -2,27 +2,24 @@
 rebuild of open tickets' due dates (ARCHITECTURE.md rule 8).
 
 A rebuild of up to ``SLA_RECOMPUTE_INLINE_LIMIT`` open tickets runs in the request, in the same
-transaction as the edit (all or nothing). A larger one would keep the request waiting for a minute: the
-edit is committed and `start_background` hands the rebuild to a thread of this process that runs
-`jobs.recompute_in_batches` (a commit per batch), one rebuild at a time. Everything here flushes; the
-caller commits.
+transaction as the edit (all or nothing). A larger one would keep the request waiting for a minute: it is
+queued in the database in the edit's transaction (`operations.recompute.queue_recompute`), and the
+scheduler leader's job `jobs.recompute_pending` does it in batches, a commit and a cursor step per batch,
+so that a restart resumes it. Everything here flushes; the caller commits.
 """
 
 from __future__ import annotations
 
-import logging
-import threading
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from flask import Flask, current_app
+from flask import current_app
 
 from ..core import signals
 from ..core.actors import SYSTEM, actor_id
 from ..core.errors import Conflict, ValidationFailed
 from ..extensions import db
 from ..tickets.models import OPEN_STATUSES, Ticket
-from ..users.models import User
 from .models import BusinessCalendar, SlaClock, SlaPolicy, SlaPolicyVersion, SlaTarget, SlaTicket
 from .operations import (
     create_policy,
@@ -32,9 +29,7 @@ from .operations import (
     update_calendar,
     update_policy,
 )
-
-log = logging.getLogger(__name__)
-_one_at_a_time = threading.Lock()
+from .operations.recompute import pending_recomputes, queue_recompute
 
 
 @dataclass
@@ -43,7 +38,7 @@ class Recompute:
 
     #: open tickets the rebuild looks at
     tickets: int
-    #: True: runs after the commit (`start_background`); False: done in the request
+    #: True: queued for the job `jobs.recompute_pending` (after the commit); False: done in the request
     background: bool = False
     #: tickets whose due dates moved (known only when done in the request)
     changed: int | None = None
@@ -68,7 +63,7 @@ def affected_open_tickets(calendar: BusinessCalendar | None = None) -> int:
 
 def recompute_after_edit(*, calendar: BusinessCalendar | None = None, policy: SlaPolicy | None = None,
                          actor=SYSTEM, reason: str = "") -> Recompute:
-    """Rebuild now when small, else plan it for `start_background` (call that after the commit)."""
+    """Rebuild now when small, else queue it for the job (in this transaction: committed with the edit)."""
     tickets = affected_open_tickets(calendar)
     plan = Recompute(tickets, calendar_id=calendar.id if calendar is not None else None,
                      policy_id=policy.id if policy is not None else None, actor_id=actor_id(actor), reason=reason)
@@ -77,6 +72,8 @@ def recompute_after_edit(*, calendar: BusinessCalendar | None = None, policy: Sl
             if tickets else 0
     else:
         plan.background = True
+        queue_recompute(calendar_id=plan.calendar_id, policy_id=plan.policy_id, actor_id=plan.actor_id,
+                        reason=reason, tickets=tickets)
     return plan
 
 
@@ -155,43 +152,23 @@ def delete_or_retire_policy(policy: SlaPolicy, actor) -> str:
     return "deleted"
 
 
-# -- the background rebuild -------------------------------------------------------------------------------------
-def start_background(plan: Recompute | None, app: Flask | None = None) -> threading.Thread | None:
-    """Run a planned rebuild in a thread of this process (after the edit was committed)."""
-    if plan is None or not plan.background:
+# -- the queued rebuild -----------------------------------------------------------------------------------------
+@dataclass
+class RecomputeProgress:
+    """The rebuilds still queued, for the notice on the SLA admin pages."""
+
+    #: open tickets looked at so far
+    done: int
+    #: open tickets the queued rebuilds look at (as counted when each was queued)
+    tickets: int
+    rebuilds: int
+
+
+def recompute_progress() -> RecomputeProgress | None:
+    """None when no rebuild is queued."""
+    pending = pending_recomputes()
+    if not pending:
         return None
-    app = app or current_app._get_current_object()
-    thread = threading.Thread(target=_run, args=(app, plan), name="sla-recompute", daemon=True)
-    app.extensions.setdefault("sla_recompute_threads", []).append(thread)
-    thread.start()
-    return thread
-
-
-def wait_for_background(app: Flask, timeout: float = 60.0) -> None:
-    """Wait for the rebuilds this process started (tests, shutdown)."""
-    threads = app.extensions.get("sla_recompute_threads", [])
-    while threads:
-        threads.pop(0).join(timeout)
-
-
-def _run(app: Flask, plan: Recompute) -> None:
-    from .jobs import recompute_in_batches
-
-    with _one_at_a_time, app.app_context():
-        try:
-            actor = db.session.get(User, plan.actor_id) if plan.actor_id else SYSTEM
-            calendar = db.session.get(BusinessCalendar, plan.calendar_id) if plan.calendar_id else None
-            policy = db.session.get(SlaPolicy, plan.policy_id) if plan.policy_id else None
-            if plan.calendar_id and calendar is None:
-                return  # deleted meanwhile: no clock can be on it
-            changed = recompute_in_batches(calendar=calendar, policy=policy, actor=actor or SYSTEM,
-                                           reason=plan.reason)
-            signals.configuration_changed.send(None, actor=actor or SYSTEM, what="sla.recomputed", details={
-                "calendar_id": plan.calendar_id, "policy_id": plan.policy_id, "tickets": plan.tickets,
-                "changed": changed})
-            db.session.commit()
-            log.info("SLA recompute finished: %s of %s open tickets changed", changed, plan.tickets)
-        except Exception:
-            db.session.rollback()
-            log.exception("SLA recompute in the background failed (calendar %s, policy %s)",
-                          plan.calendar_id, plan.policy_id)
+    tickets = sum(p["tickets"] for p in pending)
+    return RecomputeProgress(done=min(sum(p["done"] for p in pending), tickets), tickets=tickets,
+                             rebuilds=len(pending))

@@ -8,11 +8,15 @@ the first run processes everything that came due meanwhile, once.
 A batch (500 clocks) is one transaction written in a few statements: the clocks' stamps in one UPDATE,
 the ledger entries in one INSERT and the outbox rows in another (app/notifications/bulk.py); 10k
 warnings take a few seconds (bench/sla.py).
+
+`recompute_pending` does the rebuilds an admin edit queued (too many open tickets for the request), a
+batch and a commit at a time with a cursor stored in the same commit: a restart resumes, nothing twice.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
@@ -27,7 +31,7 @@ from ..users.models import Team
 from .models import BusinessCalendar, SlaClock, SlaPolicy, SlaPolicyVersion
 from .operations import breach_clock, warn_clock
 from .operations.clocks import Ledger
-from .operations.recompute import open_ticket_batches, recompute_batch
+from .operations.recompute import advance_pending_recompute, open_ticket_batches, pending_recomputes, recompute_batch
 
 log = logging.getLogger(__name__)
 BATCH = 500
@@ -113,3 +117,28 @@ def recompute_in_batches(*, calendar: BusinessCalendar | None = None, policy: Sl
         changed += recompute_batch(ids, calendar=calendar, policy=policy, actor=actor, reason=reason, now=now)
         db.session.commit()
     return changed
+
+
+#: seconds of rebuilding per run of `recompute_pending` (scheduled every 10 s): other jobs get their turn
+RECOMPUTE_BUDGET_SECONDS = 8.0
+
+
+def recompute_pending(batch: int = BATCH, budget_seconds: float = RECOMPUTE_BUDGET_SECONDS) -> int:
+    """Work through the rebuilds queued by admin edits (`configuration.recompute_after_edit`), oldest first,
+    a batch per transaction, for about `budget_seconds`; the next run goes on from the stored cursor.
+    The queue's row is locked for each batch (PostgreSQL: a second scheduler skips it rather than wait).
+    Returns how many tickets were looked at."""
+    deadline, done = time.monotonic() + budget_seconds, 0
+    while True:
+        pending = pending_recomputes(lock=True, skip_locked=True)
+        if not pending:
+            db.session.rollback()  # ends the read (and lets go of nothing held)
+            return done
+        entry, finished = advance_pending_recompute(pending[0], batch=batch)
+        db.session.commit()
+        done += entry["done"] - pending[0]["done"]
+        if finished:
+            log.info("SLA recompute finished: %s of %s open tickets changed (calendar %s, policy %s)",
+                     entry["changed"], entry["done"], entry["calendar_id"], entry["policy_id"])
+        if time.monotonic() >= deadline:
+            return done

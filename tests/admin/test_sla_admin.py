@@ -1,5 +1,5 @@
 """The SLA editor: calendars and policies are edited through a preview of how open tickets' due dates move,
-then saved and recomputed (in the request, or in the background when many); bad input changes nothing."""
+then saved and recomputed (in the request, or queued for the job when many); bad input changes nothing."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import time_machine
 
 from app.audit.queries import recent_events
 from app.extensions import db
-from app.sla.configuration import wait_for_background
+from app.sla import jobs
 from app.sla.models import BusinessCalendar, SlaClock, SlaPolicy, SlaTarget
 from app.sla.operations import ensure_default_policies
 from app.tickets import operations as ops
@@ -214,7 +214,8 @@ def test_a_used_calendar_is_not_deleted_an_unused_one_is(admin_client, shipped):
     assert db.session.get(BusinessCalendar, spare.id) is None
 
 
-def test_a_large_recompute_runs_in_the_background(app, admin_client, shipped, open_ticket):
+def test_a_large_recompute_is_queued_shown_in_progress_and_done_by_the_job(app, admin_client, shipped,
+                                                                          open_ticket):
     calendar = shipped[0]["Business hours"]
     before = _due(open_ticket.id)
     app.config["SLA_RECOMPUTE_INLINE_LIMIT"] = 0
@@ -224,12 +225,17 @@ def test_a_large_recompute_runs_in_the_background(app, admin_client, shipped, op
         assert "runs in the background" in page
         saved = admin_client.post(f"/admin/sla/calendars/{calendar.id}/save", data={"change": _token(page)},
                                   follow_redirects=True)
-        assert "recomputed in the background" in saved.get_data(as_text=True)
-        wait_for_background(app)
+        assert "Recomputing the due dates of 1 open tickets is queued" in saved.get_data(as_text=True)
     finally:
         app.config["SLA_RECOMPUTE_INLINE_LIMIT"] = 500
+    assert _due(open_ticket.id) == before  # not yet: the job does it
+    for url in ("/admin/sla/calendars", "/admin/sla/policies"):
+        assert "Recomputing due dates: 0 of 1 open tickets done." in admin_client.get(url).get_data(as_text=True)
+    assert jobs.recompute_pending() == 1
     assert (_due(open_ticket.id) - before).days == 1
     assert recent_events(action_prefix="sla.recomputed")[0].details["changed"] == 1
+    for url in ("/admin/sla/calendars", "/admin/sla/policies"):
+        assert "Recomputing due dates" not in admin_client.get(url).get_data(as_text=True)
 
 
 # -- policies ----------------------------------------------------------------------------------------------------

@@ -80,7 +80,7 @@ def _edit_page(calendar: BusinessCalendar, status: int = 200, **forms):
 def sla_calendars():
     require(can_configure(current_user))
     return render_template("admin/sla_calendars.html", calendars=q.calendars(), weekday_fields=WEEKDAY_FIELDS,
-                           weekday_labels=WEEKDAY_LABELS)
+                           weekday_labels=WEEKDAY_LABELS, recompute=config.recompute_progress())
 
 
 @bp.route("/sla/calendars/new", methods=["GET", "POST"])
@@ -195,7 +195,6 @@ def save_sla_calendar(calendar_id: int):
         flash(exc.message, "error")
         return _edit_page(calendar, exc.status)
     db.session.commit()
-    config.start_background(plan)
     flash_saved(plan)
     return redirect(url_for("admin.edit_sla_calendar", calendar_id=calendar.id))
 

@@ -65,8 +65,8 @@ def flash_saved(plan: Recompute | None) -> None:
     if plan is None:
         flash(_("Saved. No open ticket's due dates depend on this change."), "success")
     elif plan.background:
-        flash(_("Saved. The due dates of %(count)s open tickets are being recomputed in the background; "
-                "this takes a minute or two.", count=plan.tickets), "success")
+        flash(_("Saved. Recomputing the due dates of %(count)s open tickets is queued: it runs in the "
+                "background, in batches, and takes a minute or two.", count=plan.tickets), "success")
     else:
         flash(_("Saved. %(count)s open tickets were recomputed; %(changed)s of them have new due dates.",
                 count=plan.tickets, changed=plan.changed or 0), "success")

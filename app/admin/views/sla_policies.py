@@ -100,7 +100,8 @@ def _policy_page(policy: SlaPolicy | None, form: PolicyForm, status: int = 200, 
 def sla_policies():
     require(can_configure(current_user))
     return render_template("admin/sla_policies.html", policies=q.policies(), describe=describe,
-                           action=ActionForm(), targets=list(SlaTarget), target_labels=TARGET_LABELS)
+                           action=ActionForm(), targets=list(SlaTarget), target_labels=TARGET_LABELS,
+                           recompute=config.recompute_progress())
 
 
 @bp.route("/sla/policies/new", methods=["GET", "POST"])
@@ -118,7 +119,6 @@ def new_sla_policy():
         db.session.rollback()
         return _policy_page(None, form, exc.status, exc.message)
     db.session.commit()
-    config.start_background(plan)
     flash_saved(plan)
     return redirect(url_for("admin.sla_policies"))
 
@@ -165,7 +165,6 @@ def save_sla_policy(policy_id: int):
         flash(exc.message, "error")
         return redirect(url_for("admin.edit_sla_policy", policy_id=policy.id), 303)
     db.session.commit()
-    config.start_background(plan)
     flash_saved(plan)
     return redirect(url_for("admin.edit_sla_policy", policy_id=policy.id))
 
@@ -201,7 +200,6 @@ def save_sla_policy_order():
         return redirect(url_for("admin.sla_policies"), 303)
     plan = config.save_order([policies[i] for i in change["ids"]], current_user)
     db.session.commit()
-    config.start_background(plan)
     flash_saved(plan)
     return redirect(url_for("admin.sla_policies"))
 

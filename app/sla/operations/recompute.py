@@ -1,19 +1,29 @@
 """The named rebuild after an admin edit (ARCHITECTURE.md rule 8): derive open tickets' clocks again,
-moving tickets to the policy (version) that applies now. Flushes; the caller commits."""
+moving tickets to the policy (version) that applies now. Flushes; the caller commits.
+
+A large rebuild is queued instead (`queue_recompute`, in the edit's transaction) in the settings row
+``sla.pending_recompute`` and done by the leader's job (`jobs.recompute_pending`), one batch and one
+commit at a time with a cursor (`advance_pending_recompute`): it survives restarts and resumes where it
+stopped."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import flag_modified
 
+from ...core import signals
 from ...core.actors import SYSTEM
 from ...core.clock import utcnow
+from ...core.settings import Setting
 from ...extensions import db
 from ...notifications.bulk import update_rows
 from ...tickets.models import OPEN_STATUSES, Ticket
+from ...users.models import User
 from ..models import BusinessCalendar, SlaClock, SlaEventKind, SlaPolicy, SlaPolicyVersion, SlaTicket
 from .calendars import calendar_for
 from .clocks import Ledger, _clocks, _rebind, derive, policy_rules, reevaluate_policy
@@ -154,3 +164,95 @@ def _recompute_on_calendar(ticket_ids: list[int], calendar: BusinessCalendar, ac
         if isinstance(obj, SlaClock) and obj.id in changed:
             db.session.expire(obj)
     return len(moved)
+
+
+# -- rebuilds queued for the job ----------------------------------------------------------------------------------
+#: the settings row holding the queued rebuilds (a JSON list, oldest first); written only here
+PENDING_KEY = "sla.pending_recompute"
+
+
+def pending_recomputes(*, lock: bool = False, skip_locked: bool = False) -> list[dict]:
+    """The queued rebuilds, oldest first, read fresh from the database (never from the per-request
+    settings cache). `lock` holds the row until the commit (FOR UPDATE on PostgreSQL; SQLite serialises
+    writers anyway); with `skip_locked` a row another transaction holds reads as "nothing queued"."""
+    stmt = sa.select(Setting).where(Setting.key == PENDING_KEY).execution_options(populate_existing=True)
+    if lock:
+        stmt = stmt.with_for_update(skip_locked=skip_locked)
+    row = db.session.scalars(stmt).first()
+    return list(row.value or []) if row is not None else []
+
+
+def _write_pending(pending: list[dict], actor_id: int | None) -> None:
+    """Store the queue (the caller holds the row's lock through `pending_recomputes(lock=True)`)."""
+    row = db.session.get(Setting, PENDING_KEY)
+    row.value, row.updated_at, row.updated_by_id = [dict(p) for p in pending], utcnow(), actor_id
+    db.session.flush()
+
+
+def queue_recompute(*, calendar_id: int | None, policy_id: int | None, actor_id: int | None, reason: str,
+                    tickets: int, at: datetime | None = None) -> dict:
+    """Queue a rebuild for the job (`jobs.recompute_pending`), in the transaction of the edit: committed
+    with it or not at all. A rebuild of the same calendar/policy that has not started yet absorbs this one
+    (it reads the calendar and policies as they are when it runs). Flushes. Returns the queued entry."""
+    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+    db.session.execute(dialect.insert(Setting.__table__).values(key=PENDING_KEY, value=[], updated_at=utcnow())
+                       .on_conflict_do_nothing(index_elements=["key"]))  # two first edits at once: one row
+    pending = pending_recomputes(lock=True)
+    for i, entry in enumerate(pending):
+        if (entry["calendar_id"], entry["policy_id"]) == (calendar_id, policy_id) and not entry["after_ticket_id"]:
+            reasons = [r for r in (entry["reason"], reason) if r]
+            pending[i] = {**entry, "actor_id": actor_id, "reason": "; ".join(dict.fromkeys(reasons)),
+                          "tickets": max(entry["tickets"], tickets)}
+            _write_pending(pending, actor_id)
+            return pending[i]
+    entry = {"id": uuid.uuid4().hex, "calendar_id": calendar_id, "policy_id": policy_id, "actor_id": actor_id,
+             "reason": reason, "planned_at": (at or utcnow()).isoformat(), "after_ticket_id": 0, "done": 0,
+             "tickets": tickets, "changed": 0}
+    _write_pending([*pending, entry], actor_id)
+    return entry
+
+
+def next_open_ticket_ids(*, calendar: BusinessCalendar | None = None, after: int = 0, limit: int = 500) -> list[int]:
+    """The next batch of open tickets a rebuild must look at: ids above the cursor `after`, ascending."""
+    stmt = (sa.select(Ticket.id).where(Ticket.status.in_(OPEN_STATUSES), Ticket.id > after)
+            .order_by(Ticket.id).limit(limit))
+    if calendar is not None:
+        stmt = stmt.where(sa.exists().where(
+            SlaClock.ticket_id == Ticket.id, SlaClock.met_at.is_(None), SlaClock.stopped_at.is_(None),
+            SlaClock.policy_version_id == SlaPolicyVersion.id, SlaPolicyVersion.calendar_id == calendar.id))
+    return list(db.session.scalars(stmt))
+
+
+def advance_pending_recompute(entry: dict, *, batch: int = 500,
+                              now: datetime | None = None) -> tuple[dict, bool]:
+    """One batch of the queued rebuild `entry` (the oldest; the caller holds the queue's row lock): rebuild
+    the next open tickets after its cursor and move the cursor past them, in this transaction, so that a
+    crash before the commit loses both and the next run repeats the batch, and a committed batch is never
+    redone. The last batch removes the entry and records `sla.recomputed` (audit). Flushes. Returns the
+    entry as it is now and whether it is finished."""
+    now = now or utcnow()
+    calendar = db.session.get(BusinessCalendar, entry["calendar_id"]) if entry["calendar_id"] else None
+    policy = db.session.get(SlaPolicy, entry["policy_id"]) if entry["policy_id"] else None
+    actor = (db.session.get(User, entry["actor_id"]) if entry["actor_id"] else None) or SYSTEM
+    pending = pending_recomputes()
+    position = next((i for i, p in enumerate(pending) if p["id"] == entry["id"]), None)
+    if position is None:  # finished meanwhile
+        return entry, True
+    if entry["calendar_id"] and calendar is None:  # deleted meanwhile: no clock can be on it
+        ids = []
+    else:  # a deleted policy: every open ticket chooses again, as after any policy change
+        ids = next_open_ticket_ids(calendar=calendar, after=entry["after_ticket_id"], limit=batch)
+    changed = recompute_batch(ids, calendar=calendar, policy=policy, actor=actor, reason=entry["reason"],
+                              now=now) if ids else 0
+    entry = {**entry, "after_ticket_id": ids[-1] if ids else entry["after_ticket_id"],
+             "done": entry["done"] + len(ids), "changed": entry["changed"] + changed}
+    if len(ids) == batch:
+        pending[position] = entry
+        _write_pending(pending, entry["actor_id"])
+        return entry, False
+    del pending[position]
+    _write_pending(pending, entry["actor_id"])
+    signals.configuration_changed.send(None, actor=actor, what="sla.recomputed", details={
+        "calendar_id": entry["calendar_id"], "policy_id": entry["policy_id"], "tickets": entry["done"],
+        "changed": entry["changed"]})
+    return entry, True
