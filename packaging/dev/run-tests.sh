@@ -10,9 +10,12 @@ cd "$ROOT" || exit 1
 # System packages the tests use, started by the tests themselves on free loopback ports:
 # PostgreSQL 15 (throwaway clusters), OpenLDAP (slapd), xmlsec1 (SAML signatures), openssl (test
 # certificates), Chromium and its driver (browser tests); for the packaging tests: nginx (nginx -t and
-# a real proxy), systemd (systemd-analyze verify), logrotate, shellcheck, dpkg-dev (building the .deb).
+# a real proxy), systemd (systemd-analyze verify), logrotate, shellcheck, dpkg-dev (building the .deb);
+# for the install/upgrade test on a booted Debian 12 (tests/deploy): debootstrap, systemd-container
+# (systemd-nspawn), apt-cacher-ng (the target's only way out), iproute2 (network namespaces), ssh.
 SYSTEM_PACKAGES=(postgresql-15 slapd ldap-utils xmlsec1 openssl chromium chromium-driver
-                 nginx systemd logrotate shellcheck dpkg-dev)
+                 nginx systemd logrotate shellcheck dpkg-dev
+                 debootstrap systemd-container apt-cacher-ng iproute2 openssh-client)
 
 set -e
 apt_install "${SYSTEM_PACKAGES[@]}"
