@@ -94,15 +94,40 @@ def sla_summary(ticket: Ticket, now: datetime | None = None) -> dict[str, dict]:
     return {t.value: _entry(latest[t], now, exact=True) for t in SlaTarget if t in latest}
 
 
+@dataclass(frozen=True, slots=True)
+class ClockRow:
+    """The columns of a clock that a badge needs, read without the ORM (a queue page reads ~150)."""
+
+    ticket_id: int
+    target: SlaTarget
+    cycle: int
+    started_at: datetime
+    target_minutes: int
+    due_at: datetime | None
+    warn_at: datetime | None
+    met_at: datetime | None
+    breached_at: datetime | None
+    warned_at: datetime | None
+    stopped_at: datetime | None
+    is_paused: bool
+
+    @property
+    def is_live(self) -> bool:
+        return self.met_at is None and self.stopped_at is None
+
+
+_CLOCK_ROW = sa.select(*(SlaClock.__table__.c[name] for name in ClockRow.__slots__))
+
+
 def sla_summaries(ticket_ids: Iterable[int], now: datetime | None = None) -> dict[int, dict[str, dict]]:
     """`sla_summary` for a page of a queue in one query (without used/remaining business time; show
     "due in" as `due_at` - now)."""
     now = now or utcnow()
     ids = list(ticket_ids)
-    by_ticket: dict[int, list[SlaClock]] = {i: [] for i in ids}
+    by_ticket: dict[int, list[ClockRow]] = {i: [] for i in ids}
     if ids:
-        for clock in db.session.scalars(sa.select(SlaClock).where(SlaClock.ticket_id.in_(ids))):
-            by_ticket[clock.ticket_id].append(clock)
+        for row in db.session.execute(_CLOCK_ROW.where(SlaClock.ticket_id.in_(ids))):
+            by_ticket[row.ticket_id].append(ClockRow(*row))
     return {tid: {t.value: _entry(c, now, exact=False) for t, c in _latest_per_target(clocks).items()}
             for tid, clocks in by_ticket.items()}
 
