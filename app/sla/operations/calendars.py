@@ -70,14 +70,19 @@ def _check_zone(timezone: str) -> str:
     return timezone
 
 
-def _check_name(name: str, calendar: BusinessCalendar | None = None) -> str:
+def check_unique_name(model, name: str, current=None, *, what: str) -> str:
+    """The trimmed name of a calendar or policy (`model`), unique among its kind (`current` may keep its own)."""
     name = (name or "").strip()
     if not name or len(name) > 120:
-        raise ValidationFailed("A calendar needs a name of at most 120 characters.", {"field": "name"})
-    clash = db.session.scalar(sa.select(BusinessCalendar).where(BusinessCalendar.name == name))
-    if clash is not None and clash is not calendar:
-        raise ValidationFailed(f"There is already a calendar called {name!r}.", {"field": "name"})
+        raise ValidationFailed(f"A {what} needs a name of at most 120 characters.", {"field": "name"})
+    clash = db.session.scalar(sa.select(model).where(model.name == name))
+    if clash is not None and clash is not current:
+        raise ValidationFailed(f"There is already a {what} called {name!r}.", {"field": "name"})
     return name
+
+
+def _check_name(name: str, calendar: BusinessCalendar | None = None) -> str:
+    return check_unique_name(BusinessCalendar, name, calendar, what="calendar")
 
 
 def _holidays(holidays) -> dict[date, str]:

@@ -18,7 +18,7 @@ from ..business_hours import Calendar
 from ..clock import compute, runs_from_marks
 from ..models import BusinessCalendar, SlaClock, SlaPolicy, SlaPolicyVersion, SlaTarget
 from ..policy import clean_actions, clean_conditions
-from .calendars import calendar_for, create_calendar
+from .calendars import calendar_for, check_unique_name, create_calendar
 from .clocks import Ledger
 
 #: the largest target accepted: a year of minutes (a typo guard, not a business rule)
@@ -95,13 +95,7 @@ def current_version(policy: SlaPolicy) -> SlaPolicyVersion:
 
 
 def _check_name(name: str, policy: SlaPolicy | None = None) -> str:
-    name = (name or "").strip()
-    if not name or len(name) > 120:
-        raise ValidationFailed("A policy needs a name of at most 120 characters.", {"field": "name"})
-    clash = db.session.scalar(sa.select(SlaPolicy).where(SlaPolicy.name == name))
-    if clash is not None and clash is not policy:
-        raise ValidationFailed(f"There is already a policy called {name!r}.", {"field": "name"})
-    return name
+    return check_unique_name(SlaPolicy, name, policy, what="policy")
 
 
 def _make_default(policy: SlaPolicy) -> None:
