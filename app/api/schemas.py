@@ -14,6 +14,7 @@ from flask import g
 from flask_smorest.fields import Upload
 from marshmallow import fields, validate
 
+from ..tickets.labels import event_reason, priority_explanation
 from ..tickets.models import Channel, EventKind, Level, Priority, Status, TicketType
 from ..tickets.queries import MAX_ID, MAX_LIMIT, SORTS
 
@@ -141,6 +142,22 @@ class AllowedTransitions(fields.List):
         return allowed_transitions(g.api_user, obj)
 
 
+class Worded(fields.String):
+    """A machine reason worded in the request's language (Accept-Language); its code and parameters are
+    separate fields for integrations to match on."""
+
+    def __init__(self, wording, **kwargs):
+        super().__init__(**kwargs)
+        self.wording = wording
+
+    def get_value(self, obj, attr, accessor=None, default=ma.missing):
+        return self.wording(obj)
+
+
+REASON_CODE_DOC = ("Stable code of a machine-made reason: created_via, priority_matrix, priority_set_by, "
+                   "default_team, requester_replied, auto_closed, duplicate_of; null when a person gave the reason")
+
+
 class SlaTargetSchema(ma.Schema):
     due_at = fields.DateTime(allow_none=True, metadata={"description": "null while paused"})
     met_at = fields.DateTime(allow_none=True)
@@ -178,7 +195,12 @@ class TicketSchema(ma.Schema):
     type = fields.Enum(TicketType, by_value=True)
     status = fields.Enum(Status, by_value=True)
     priority = fields.Enum(Priority, by_value=True)
-    priority_reason = fields.String()
+    priority_reason = Worded(priority_explanation, metadata={
+        "description": "Why the ticket has its priority, in the request's language"})
+    priority_reason_code = fields.String(allow_none=True, metadata={"description": REASON_CODE_DOC})
+    priority_reason_params = fields.Dict(allow_none=True, metadata={
+        "description": "Parameters of priority_reason_code, e.g. {impact, urgency, priority, raised: [{cause, "
+                       "priority, service?}]}"})
     impact = fields.Enum(Level, by_value=True)
     urgency = fields.Enum(Level, by_value=True)
     has_workaround = fields.Boolean()
@@ -244,7 +266,10 @@ class EventSchema(ma.Schema):
     field = fields.String(allow_none=True)
     old_value = fields.String(allow_none=True)
     new_value = fields.String(allow_none=True)
-    reason = fields.String(allow_none=True)
+    reason = Worded(event_reason, allow_none=True, metadata={
+        "description": "Why, in the request's language: a rule's reason worded, and/or what a person typed"})
+    reason_code = fields.String(allow_none=True, metadata={"description": REASON_CODE_DOC})
+    reason_params = fields.Dict(allow_none=True, metadata={"description": "Parameters of reason_code"})
     actor = fields.Nested(PersonSchema, allow_none=True, metadata={"description": "null: the system"})
     created_at = fields.DateTime()
 

@@ -31,6 +31,7 @@ from ..core.settings import set_setting
 from ..extensions import db
 from ..tickets import operations as ops
 from ..tickets.models import Channel, Comment, Level, Priority, Status, Ticket, TicketEvent, TicketType
+from ..tickets.reasons import Reason, ReasonCode
 from ..users.models import Role, Team, User
 from ..users.operations import create_user
 from . import content as C
@@ -505,7 +506,7 @@ class _Loader:
             return None
         p.t = max(auto, p.t)
         self._at(p.t, lambda: ops.transition_ticket(
-            p.ticket, Status.closed, SYSTEM, reason=f"resolved {AUTO_CLOSE_DAYS} days ago without objection",
+            p.ticket, Status.closed, SYSTEM, why=Reason(ReasonCode.auto_closed, {"days": AUTO_CLOSE_DAYS}),
         ), p.ticket)
         return None
 

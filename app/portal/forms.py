@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField
+from flask_wtf.file import FileField, MultipleFileField
 from wtforms import RadioField, SelectChoice, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length
+from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
+from ..tickets.attachments import Upload
+from ..tickets.forms import uploads_of
 from ..tickets.operations import MAX_SUBJECT, MAX_TEXT
 from .wording import CSAT_CHOICES, IMPACT_CHOICES, URGENCY_CHOICES
 
@@ -44,11 +47,19 @@ class NewTicketForm(FlaskForm):
 
 
 class ReplyForm(FlaskForm):
+    """A reply: a text, files, or both."""
+
     body = TextAreaField(_l("Your reply"), validators=[
-        DataRequired(_l("Please write a reply.")),
         Length(max=MAX_TEXT, message=_l("The reply is too long (at most %(max)d characters).")),
     ])
-    attachment = FileField(_l("Attach a file (optional)"))
+    attachment = MultipleFileField(_l("Attach files (optional)"))
+
+    def validate_body(self, field) -> None:
+        if not (field.data or "").strip() and not self.uploads():
+            raise ValidationError(_("Please write a reply or attach a file."))
+
+    def uploads(self) -> list[Upload]:
+        return uploads_of(self.attachment)
 
 
 class StepForm(FlaskForm):

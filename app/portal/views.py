@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from babel.dates import get_day_names
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -21,7 +21,7 @@ from ..catalog.queries import active_categories, active_services
 from ..core.errors import InvalidTransition, NotFound, ServicedeskError
 from ..extensions import db
 from ..sla import queries as sla_queries
-from ..tickets import lifecycle, operations, permissions, queries
+from ..tickets import attachments, lifecycle, operations, permissions, queries
 from ..tickets.labels import transition_label
 from ..tickets.models import DONE_STATUSES, OPEN_STATUSES, Channel, EventKind, Level, Status, Ticket, TicketType
 from .forms import NONE, NewTicketForm, RatingForm, ReplyForm, StepForm
@@ -158,12 +158,12 @@ def open_ticket(kind: str):
 
 def _steps(ticket: Ticket) -> list[tuple[lifecycle.Transition, StepWording]]:
     """The lifecycle steps the requester can take now. Only the requester takes them (not watchers);
-    staff using the portal act with staff rights in operations, so only steps open to both are offered."""
+    staff on their own request take them too (operations know them as the requester, lifecycle.roles_for)."""
     if ticket.requester_id != current_user.id:
         return []
     steps = []
     for t in lifecycle.transitions_from(ticket.status, lifecycle.REQUESTER):
-        if (t.source, t.target) in HIDDEN_STEPS or (current_user.is_staff and lifecycle.STAFF not in t.by):
+        if (t.source, t.target) in HIDDEN_STEPS:
             continue
         wording = STEP_WORDING.get((t.source, t.target)) or StepWording(
             transition_label(t), "", _("Reason") if t.needs_reason else None)
@@ -190,7 +190,7 @@ def _ticket_page(ticket: Ticket, *, reply=None, step_target=None, step_form=None
     ]
     return render_template(
         "portal/ticket.html", ticket=ticket, entries=entries, files=files, steps=steps, error=error,
-        reply_form=reply or ReplyForm(formdata=None),
+        reply_form=reply or ReplyForm(formdata=None), file_limits=attachments.limits(current_app.config),
         can_reply=ticket.status is not Status.closed and permissions.can_participate(current_user, ticket),
         can_rate=_can_rate(ticket), rating_form=rating or RatingForm(formdata=None),
         aim_at=None if ticket.eta_at else sla_queries.expected_resolution(ticket),
@@ -210,11 +210,7 @@ def reply(ticket_id: int):
     if not form.validate_on_submit():
         return _ticket_page(ticket, reply=form, status=422)
     try:
-        comment = operations.add_comment(ticket, current_user, form.body.data, channel=Channel.portal)
-        if form.attachment.data:
-            upload = form.attachment.data
-            operations.add_attachment(ticket, current_user, upload.filename, upload.stream, upload.mimetype,
-                                      comment=comment)
+        operations.add_comment(ticket, current_user, form.body.data, channel=Channel.portal, files=form.uploads())
     except ServicedeskError as exc:
         db.session.rollback()
         _form_error(form, exc)

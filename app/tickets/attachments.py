@@ -8,6 +8,7 @@ import os
 import re
 import tempfile
 import unicodedata
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
@@ -16,6 +17,8 @@ from flask_babel import gettext as _
 from ..core.errors import TooLarge, ValidationFailed
 
 CHUNK = 1024 * 1024
+#: files sent with one reply or note (their total size is bounded by MAX_REQUEST_BYTES)
+MAX_FILES = 10
 _UNSAFE = re.compile(r"[^\w.\- ()+]", re.UNICODE)
 
 # Leading bytes of common formats: a file that claims one of these types must start with them.
@@ -33,6 +36,23 @@ for _odf in ("text", "spreadsheet"):
     _MAGIC[f"application/vnd.oasis.opendocument.{_odf}"] = (b"PK\x03\x04",)
 
 
+@dataclass(frozen=True)
+class Upload:
+    """A file as it arrived (form, API, mail), before it is checked and stored."""
+
+    filename: str
+    stream: BinaryIO
+    #: the type the sender declared; only a fallback (detect_type)
+    declared_type: str | None = None
+
+
+def limits(config) -> dict[str, int]:
+    """What an upload form accepts, for its hint: files at once, MiB each, MiB together."""
+    mib = 1024 * 1024
+    return {"count": MAX_FILES, "mib": config["MAX_ATTACHMENT_BYTES"] // mib,
+            "total_mib": config["MAX_REQUEST_BYTES"] // mib}
+
+
 def safe_filename(name: str) -> str:
     """A display name with no path, control or odd characters; never empty."""
     name = unicodedata.normalize("NFC", os.path.basename((name or "").replace("\\", "/")))
@@ -47,8 +67,8 @@ def detect_type(filename: str, declared: str | None, head: bytes, allowed: set[s
     guessed = guessed or "application/octet-stream"
     if guessed not in allowed:
         raise ValidationFailed(
-            _("Files of type %(type)s are not accepted. Accepted: %(allowed)s.", type=guessed,
-              allowed=", ".join(sorted(allowed))),
+            _("%(name)s: files of type %(type)s are not accepted. Accepted: %(allowed)s.", name=repr(filename),
+              type=guessed, allowed=", ".join(sorted(allowed))),
             {"field": "file", "content_type": guessed},
         )
     magic = _MAGIC.get(guessed)
@@ -61,8 +81,10 @@ def detect_type(filename: str, declared: str | None, head: bytes, allowed: set[s
     return guessed
 
 
-def store(stream: BinaryIO, data_dir: str | os.PathLike, max_bytes: int) -> tuple[str, int, bytes]:
-    """Copy the upload to disk; returns (sha256, size, first bytes). Nothing is kept when it is too large."""
+def store(stream: BinaryIO, data_dir: str | os.PathLike, max_bytes: int, name: str = "attachment"
+          ) -> tuple[str, int, bytes]:
+    """Copy the upload to disk; returns (sha256, size, first bytes). Nothing is kept when it is too large.
+    ``name`` is only for the message."""
     root = Path(data_dir, "attachments")
     root.mkdir(parents=True, exist_ok=True)
     digest, size, head = hashlib.sha256(), 0, b""
@@ -73,7 +95,8 @@ def store(stream: BinaryIO, data_dir: str | os.PathLike, max_bytes: int) -> tupl
                 size += len(chunk)
                 if size > max_bytes:
                     raise TooLarge(
-                        _("The file is larger than the limit of %(mib)d MiB.", mib=max_bytes // (1024 * 1024)),
+                        _("The file %(name)s is larger than the limit of %(mib)d MiB.", name=repr(name),
+                          mib=max_bytes // (1024 * 1024)),
                         {"field": "file", "max_bytes": max_bytes},
                     )
                 if len(head) < 512:

@@ -10,7 +10,7 @@ from flask_babel import get_timezone
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField
+from flask_wtf.file import MultipleFileField
 from werkzeug.datastructures import MultiDict
 from wtforms import (
     BooleanField,
@@ -21,9 +21,10 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from ..core.errors import ValidationFailed
+from .attachments import Upload
 from .labels import LABELS
 from .models import Channel, Level, Priority, Status, TicketType
 from .operations import MAX_SUBJECT, MAX_TEXT
@@ -130,10 +131,24 @@ def by_id(objects) -> dict[str, object]:
 # --- ticket page -------------------------------------------------------------------------------------
 
 class CommentForm(FlaskForm):
-    """A public reply or an internal note (two instances, prefixes "reply" and "note")."""
+    """A public reply or an internal note (two instances, prefixes "reply" and "note"): a text, files,
+    or both."""
 
-    body = TextAreaField(_l("Message"), validators=[DataRequired(), Length(max=MAX_TEXT)])
-    file = FileField(_l("Attach a file (optional)"))
+    body = TextAreaField(_l("Message"), validators=[Length(max=MAX_TEXT)])
+    file = MultipleFileField(_l("Attach files (optional)"))
+
+    def validate_body(self, field) -> None:
+        if not (field.data or "").strip() and not self.uploads():
+            raise ValidationError(_("Write a message or attach a file."))
+
+    def uploads(self) -> list[Upload]:
+        return uploads_of(self.file)
+
+
+def uploads_of(field) -> list[Upload]:
+    """The files chosen in a file input (a browser sends one empty part when none is chosen)."""
+    data = field.data if isinstance(field.data, list) else [field.data]
+    return [Upload(f.filename, f.stream, f.mimetype) for f in data if f and getattr(f, "filename", None)]
 
 
 class TransitionForm(FlaskForm):

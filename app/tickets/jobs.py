@@ -12,6 +12,7 @@ from ..core.clock import utcnow
 from ..extensions import db
 from .models import Status, Ticket
 from .operations import transition_ticket
+from .reasons import Reason, ReasonCode
 
 BATCH = 200
 
@@ -28,8 +29,7 @@ def close_resolved_tickets() -> int:
         )
         tickets = list(db.session.scalars(stmt))
         for ticket in tickets:
-            transition_ticket(ticket, Status.closed, SYSTEM,
-                              reason=f"resolved {days} days ago without objection")
+            transition_ticket(ticket, Status.closed, SYSTEM, why=Reason(ReasonCode.auto_closed, {"days": days}))
         db.session.commit()
         closed += len(tickets)
         if len(tickets) < BATCH:

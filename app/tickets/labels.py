@@ -1,12 +1,20 @@
-"""Translatable names of ticket enums, for pages and mail. Use ``label(enum_member)``."""
+"""Translatable names of ticket enums, for pages and mail. Use ``label(enum_member)``.
+
+Also the words of machine-made reasons (stored as codes, see reasons.py): ``event_reason(event)`` and
+``priority_explanation(ticket)`` for pages and the API, ``reason_text(..., english=True)`` for logs and signals."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from flask import g, has_app_context
 from flask_babel import get_locale
+from flask_babel import gettext as _gettext
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext as _ngettext
 
 from .models import Channel, Level, Priority, Status, TicketType
+from .reasons import RaiseCause, ReasonCode
 
 LABELS = {
     TicketType.incident: _l("Incident"),
@@ -74,5 +82,73 @@ def transition_label(transition) -> str:
     return str(TRANSITION_LABELS.get(transition.label, transition.label))
 
 
+def _untranslated(singular, plural=None, num=None, **variables):
+    if plural is not None:
+        variables.setdefault("num", num)
+        singular = singular if num == 1 else plural
+    return singular % variables if variables else singular
+
+
+#: how machine reasons are worded: in the reader's language, or in plain English for logs and signals
+_READER = SimpleNamespace(gettext=_gettext, ngettext=_ngettext, name=label)
+_ENGLISH = SimpleNamespace(gettext=_untranslated, ngettext=_untranslated, name=lambda member: member.value)
+
+
+def _words(code: ReasonCode, p: dict, words) -> str:
+    _, ngettext, name = words.gettext, words.ngettext, words.name
+    if code is ReasonCode.created_via:
+        return _("via %(channel)s", channel=name(Channel(p["channel"])))
+    if code is ReasonCode.priority_matrix:
+        parts = [_("impact %(impact)s × urgency %(urgency)s → %(priority)s", impact=name(Level(p["impact"])).lower(),
+                   urgency=name(Level(p["urgency"])).lower(), priority=Priority(p["priority"]).value)]
+        for step in p.get("raised") or ():
+            raised_to = Priority(step["priority"]).value
+            if RaiseCause(step["cause"]) is RaiseCause.business_critical_service:
+                parts.append(_("raised to %(priority)s: service “%(service)s” is business-critical",
+                               priority=raised_to, service=step.get("service", "")))
+            else:
+                parts.append(_("raised to %(priority)s: requester is a VIP", priority=raised_to))
+        return "; ".join(parts)
+    if code is ReasonCode.priority_set_by:
+        return _("set by %(name)s: %(reason)s", name=p["actor"] or _("System"), reason=p.get("reason", ""))
+    if code is ReasonCode.default_team:
+        return _("default team of service “%(service)s”", service=p["service"])
+    if code is ReasonCode.requester_replied:
+        return _("requester replied")
+    if code is ReasonCode.auto_closed:
+        return ngettext("resolved %(num)d day ago without objection", "resolved %(num)d days ago without objection",
+                        int(p["days"]))
+    if code is ReasonCode.duplicate_of:
+        return _("duplicate of %(ticket)s", ticket=p["ticket"])
+    raise ValueError(code)
+
+
+def reason_text(code: str | None, params: dict | None, *, english: bool = False) -> str | None:
+    """A machine reason in words: the reader's language, or plain English (``english``) for logs and signals."""
+    if not code:
+        return None
+    try:
+        return _words(ReasonCode(code), params or {}, _ENGLISH if english else _READER)
+    except (KeyError, ValueError, TypeError, AttributeError):
+        return code  # a code from a newer version, or damaged parameters: the code beats an error page
+
+
+def event_reason(event) -> str | None:
+    """Why a history event happened: the rule's reason in the reader's language, and/or what a person typed."""
+    worded = reason_text(event.reason_code, event.reason_params)
+    if worded and event.reason:
+        return f"{worded}: {event.reason}"
+    return worded or event.reason
+
+
+def priority_explanation(ticket) -> str:
+    """Why the ticket has its priority, in the reader's language (a person's override with their words)."""
+    params = dict(ticket.priority_reason_params or {})
+    if ticket.priority_reason_code == ReasonCode.priority_set_by.value:
+        params["reason"] = ticket.priority_reason
+    return reason_text(ticket.priority_reason_code, params) or ticket.priority_reason or ""
+
+
 def init_labels(app) -> None:
-    app.jinja_env.globals.update(label=label, transition_label=transition_label)
+    app.jinja_env.globals.update(label=label, transition_label=transition_label, event_reason=event_reason,
+                                 priority_explanation=priority_explanation)

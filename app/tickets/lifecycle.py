@@ -71,19 +71,39 @@ _BY_PAIR = {(t.source, t.target): t for t in TRANSITIONS}
 REOPEN_TARGETS = {(S.resolved, S.in_progress), (S.rejected, S.triage)}
 
 
-def transitions_from(status: S, role: str) -> list[Transition]:
-    """The steps ``role`` (STAFF or REQUESTER) may take from ``status``, in declaration order."""
-    return [t for t in TRANSITIONS if t.source is status and role in t.by]
+Roles = str | frozenset[str] | set[str]
 
 
-def check_transition(source: S, target: S, role: str, reason: str | None) -> Transition:
+def _as_set(roles: Roles) -> frozenset[str]:
+    return frozenset((roles,)) if isinstance(roles, str) else frozenset(roles)
+
+
+def roles_for(actor, requester_id: int | None) -> frozenset[str]:
+    """The roles ``actor`` plays on a ticket requested by ``requester_id``: staff (and SYSTEM) act as
+    STAFF, the ticket's requester as REQUESTER, so a member of staff on their own ticket is both.
+    Other people without a staff role (watchers, colleagues) act as REQUESTER; the permission rules
+    decide what they may do at all."""
+    is_requester = getattr(actor, "id", None) is not None and actor.id == requester_id
+    if not actor.is_staff:
+        return frozenset((REQUESTER,))
+    return frozenset((STAFF, REQUESTER)) if is_requester else frozenset((STAFF,))
+
+
+def transitions_from(status: S, roles: Roles) -> list[Transition]:
+    """The steps open to ``roles`` (STAFF, REQUESTER or a set of them) from ``status``, in declaration order."""
+    roles = _as_set(roles)
+    return [t for t in TRANSITIONS if t.source is status and roles & t.by]
+
+
+def check_transition(source: S, target: S, roles: Roles, reason: str | None) -> Transition:
     """The transition, or InvalidTransition saying what is allowed instead."""
+    roles = _as_set(roles)
     transition = _BY_PAIR.get((source, target))
-    if transition is None or role not in transition.by:
-        allowed = ", ".join(t.target.value for t in transitions_from(source, role)) or "none"
+    if transition is None or not roles & transition.by:
+        allowed = ", ".join(t.target.value for t in transitions_from(source, roles)) or "none"
         raise InvalidTransition(
             f"A ticket cannot go from {source.value} to {target.value}"
-            + ("" if transition is None else " by a " + role)
+            + ("" if transition is None else " by a " + " or ".join(sorted(roles)))
             + f". Allowed from {source.value}: {allowed}.",
             {"from": source.value, "to": target.value, "allowed": allowed.split(", ")},
         )

@@ -119,7 +119,11 @@ class Ticket(IdMixin, CreatedAtMixin, db.Model):
     impact: Mapped[Level] = mapped_column(enum_type(Level), default=Level.medium)
     urgency: Mapped[Level] = mapped_column(enum_type(Level), default=Level.medium)
     priority: Mapped[Priority] = mapped_column(enum_type(Priority), default=Priority.p3)
-    #: why the priority is what it is (matrix cell, VIP, critical service, or a person's override)
+    #: why the priority is what it is, as a code (reasons.ReasonCode: the matrix cell and what raised it, or
+    #: a person's override) with its parameters; worded in the reader's language by labels.priority_explanation
+    priority_reason_code: Mapped[str | None] = mapped_column(sa.String(40))
+    priority_reason_params: Mapped[dict | None] = mapped_column(sa.JSON)
+    #: the words of the person who overrode the priority, as typed (empty when the matrix decided)
     priority_reason: Mapped[str] = mapped_column(sa.String(500), default="")
     #: for defects: a workaround exists (lowers the severity of the same impact)
     has_workaround: Mapped[bool] = mapped_column(default=False)
@@ -231,8 +235,12 @@ class TicketEvent(IdMixin, CreatedAtMixin, db.Model):
     field: Mapped[str | None] = mapped_column(sa.String(64))
     old_value: Mapped[str | None] = mapped_column(sa.Text)
     new_value: Mapped[str | None] = mapped_column(sa.Text)
-    #: why: a person's reason, or the rule that fired
+    #: why, as a person typed it (shown as typed)
     reason: Mapped[str | None] = mapped_column(sa.Text)
+    #: why, when a rule decided: a reasons.ReasonCode with its parameters, worded when shown
+    #: (labels.event_reason) in the reader's language
+    reason_code: Mapped[str | None] = mapped_column(sa.String(40))
+    reason_params: Mapped[dict | None] = mapped_column(sa.JSON)
     #: events about internal notes are hidden from requesters
     is_internal: Mapped[bool] = mapped_column(default=False)
 

@@ -6,6 +6,8 @@ signal. They never commit: the caller's unit of work (request, job item) does.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
@@ -20,11 +22,12 @@ from ..catalog.models import Category, Service
 from ..core import signals
 from ..core.actors import SYSTEM, actor_id
 from ..core.clock import utcnow
-from ..core.errors import Conflict, InvalidTransition, PermissionDenied, ValidationFailed
+from ..core.errors import Conflict, InvalidTransition, PermissionDenied, ServicedeskError, ValidationFailed
 from ..extensions import db
 from ..users.models import Team, User
 from ..users.queries import STAFF_ROLES
 from . import attachments, lifecycle, search
+from .labels import reason_text
 from .models import (
     Attachment,
     Channel,
@@ -40,6 +43,7 @@ from .models import (
 )
 from .permissions import can_see_internal
 from .priority import compute_priority
+from .reasons import Reason, ReasonCode
 
 MAX_SUBJECT = 250
 MAX_TEXT = 100_000
@@ -64,11 +68,13 @@ def _text(value: str | None, field: str, *, required: bool, limit: int) -> str:
 
 
 def _record(ticket: Ticket, actor, kind: EventKind, *, field=None, old=None, new=None, reason=None,
-            internal=False) -> TicketEvent:
+            why: Reason | None = None, internal=False) -> TicketEvent:
+    """``reason``: what a person typed; ``why``: the rule's reason as a code (worded when shown)."""
     event = TicketEvent(
         ticket_id=ticket.id, actor_id=actor_id(actor), kind=kind, field=field,
         old_value=None if old is None else str(old), new_value=None if new is None else str(new),
-        reason=reason, is_internal=internal, created_at=utcnow(),
+        reason=reason, reason_code=why.code.value if why else None, reason_params=why.params if why else None,
+        is_internal=internal, created_at=utcnow(),
     )
     db.session.add(event)
     return event
@@ -107,13 +113,18 @@ def normalize_tags(names) -> list[Tag]:
     return tags
 
 
-def _priority_for(ticket: Ticket) -> tuple[Priority, str]:
+def _priority_for(ticket: Ticket) -> tuple[Priority, Reason]:
     return compute_priority(
         ticket.impact, ticket.urgency,
         is_vip=ticket.requester.is_vip,
         service_name=ticket.service.name if ticket.service else None,
         service_is_critical=bool(ticket.service and ticket.service.is_business_critical),
     )
+
+
+def _set_priority_reason(ticket: Ticket, why: Reason, typed: str | None = None) -> None:
+    ticket.priority_reason_code, ticket.priority_reason_params = why.code.value, why.params
+    ticket.priority_reason = (typed or "")[:500]
 
 
 def create_ticket(
@@ -142,16 +153,18 @@ def create_ticket(
     )
     team_reason = None
     if team is None and service is not None and service.default_team is not None:
-        team, team_reason = service.default_team, f"default team of service {service.name!r}"
+        team, team_reason = service.default_team, Reason(ReasonCode.default_team, {"service": service.name})
     ticket.team = team
-    ticket.priority, ticket.priority_reason = _priority_for(ticket)
+    ticket.priority, priority_reason = _priority_for(ticket)
+    _set_priority_reason(ticket, priority_reason)
     db.session.add(ticket)
     db.session.flush()
-    _record(ticket, actor, EventKind.created, new=ticket.status.value, reason=f"via {channel.value}")
+    _record(ticket, actor, EventKind.created, new=ticket.status.value,
+            why=Reason(ReasonCode.created_via, {"channel": channel.value}))
     _record(ticket, SYSTEM, EventKind.field_changed, field="priority", new=ticket.priority.value,
-            reason=ticket.priority_reason)
+            why=priority_reason)
     if team_reason:
-        _record(ticket, SYSTEM, EventKind.field_changed, field="team", new=team.name, reason=team_reason)
+        _record(ticket, SYSTEM, EventKind.field_changed, field="team", new=team.name, why=team_reason)
     search.index_ticket(ticket, [])
     db.session.flush()
     signals.ticket_created.send(ticket, actor=actor)
@@ -205,12 +218,13 @@ def update_ticket(ticket: Ticket, actor, *, reason: str | None = None, **changes
         priority, why = _priority_for(ticket)
         if priority != ticket.priority:
             _record(ticket, SYSTEM, EventKind.field_changed, field="priority", old=ticket.priority.value,
-                    new=priority.value, reason=why)
+                    new=priority.value, why=why)
             changed["priority"] = (ticket.priority.value, priority.value)
             ticket.priority = priority
-        ticket.priority_reason = why
+        _set_priority_reason(ticket, why)
     elif "priority" in changed:
-        ticket.priority_reason = f"set by {getattr(actor, 'name', 'system')}: {reason}"[:500]
+        who = None if actor is SYSTEM else actor.name  # None: worded as "System" in the reader's language
+        _set_priority_reason(ticket, Reason(ReasonCode.priority_set_by, {"actor": who}), typed=reason)
     if not changed:
         return changed
     ticket.updated_at = utcnow()
@@ -225,9 +239,11 @@ def _comments(ticket: Ticket) -> list[Comment]:
     return list(db.session.scalars(sa.select(Comment).where(Comment.ticket_id == ticket.id)))
 
 
-def transition_ticket(ticket: Ticket, target: Status, actor, reason: str | None = None) -> None:
+def transition_ticket(ticket: Ticket, target: Status, actor, reason: str | None = None, *,
+                      why: Reason | None = None) -> None:
+    """``reason``: what a person typed; ``why``: the rule's reason when a rule or job takes the step."""
     source = ticket.status
-    lifecycle.check_transition(source, target, _role(actor), reason)
+    lifecycle.check_transition(source, target, lifecycle.roles_for(actor, ticket.requester_id), reason)
     now = utcnow()
     ticket.status, ticket.status_changed_at, ticket.updated_at = target, now, now
     if target is Status.resolved:
@@ -239,36 +255,107 @@ def transition_ticket(ticket: Ticket, target: Status, actor, reason: str | None 
         ticket.reopen_count += 1
         ticket.resolved_at = ticket.closed_at = None
     _record(ticket, actor, EventKind.status_changed, field="status", old=source.value, new=target.value,
-            reason=(reason or "").strip() or None)
+            reason=(reason or "").strip() or None, why=why)
     db.session.flush()
+    if why is not None and not (reason or "").strip():  # the listeners' ledgers keep plain English
+        reason = reason_text(why.code.value, why.params, english=True)
     signals.ticket_status_changed.send(ticket, actor=actor, old=source, new=target, reason=reason)
 
 
 def add_comment(ticket: Ticket, actor, body: str, *, internal: bool = False,
-                channel: Channel = Channel.portal) -> Comment:
-    body = _text(body, "body", required=True, limit=MAX_TEXT)
+                channel: Channel = Channel.portal, files: Sequence[attachments.Upload] = ()) -> Comment:
+    """A public reply or an internal note, with its ``files``. The text may be empty when files come
+    with it. All or nothing: if one file is refused, nothing is kept (the caller rolls back)."""
+    body = _text(body, "body", required=not files, limit=MAX_TEXT)
     if internal and not can_see_internal(actor):
         raise PermissionDenied(_("Only staff can write internal notes."))
     if ticket.status is Status.closed:
         raise Conflict(_("The ticket is closed; open a new ticket instead."))
+    checked = _check_files(files)
     now = utcnow()
     comment = Comment(ticket_id=ticket.id, author_id=actor_id(actor), body=body, is_internal=internal,
                       channel=channel, created_at=now)
     db.session.add(comment)
     db.session.flush()
     ticket.updated_at = now
-    is_staff_reply = _role(actor) == lifecycle.STAFF and not internal and actor is not SYSTEM
+    # A member of staff writing on their own ticket answers as its requester, not as the service desk.
+    roles = lifecycle.roles_for(actor, ticket.requester_id)
+    is_staff_reply = roles == {lifecycle.STAFF} and not internal and actor is not SYSTEM
     if is_staff_reply and ticket.first_response_at is None:
         ticket.first_response_at = now
     _record(ticket, actor, EventKind.note_added if internal else EventKind.comment_added,
             new=str(comment.id), internal=internal)
-    search.append_comment(ticket.id, body, internal)
+    if body.strip():
+        search.append_comment(ticket.id, body, internal)
+    for file in checked:
+        _attach(ticket, actor, file, comment, internal)
     db.session.flush()
     signals.comment_added.send(comment, actor=actor)
     # The requester answered what we asked: the clock runs again and the team sees it.
-    if (not internal and _role(actor) == lifecycle.REQUESTER and ticket.status is Status.awaiting_requester):
-        transition_ticket(ticket, Status.in_progress, actor, reason="requester replied")
+    if not internal and lifecycle.REQUESTER in roles and ticket.status is Status.awaiting_requester:
+        transition_ticket(ticket, Status.in_progress, actor, why=Reason(ReasonCode.requester_replied))
     return comment
+
+
+@dataclass(frozen=True)
+class _CheckedFile:
+    """An upload stored on disk and found acceptable, not yet attached."""
+
+    name: str
+    sha256: str
+    size: int
+    content_type: str
+
+
+def _check_file(upload: attachments.Upload) -> _CheckedFile:
+    """Store the upload content-addressed and check it; a refused file is not kept on disk."""
+    config = current_app.config
+    name = attachments.safe_filename(upload.filename)
+    sha, size, head = attachments.store(upload.stream, config["DATA_DIR"], config["MAX_ATTACHMENT_BYTES"], name)
+    try:
+        if size == 0:
+            raise ValidationFailed(_("The file %(name)s is empty.", name=repr(name)), {"field": "file"})
+        content_type = attachments.detect_type(
+            name, upload.declared_type, head, set(config["ALLOWED_ATTACHMENT_TYPES"].split())
+        )
+    except ValidationFailed:
+        _forget_stored([sha])
+        raise
+    return _CheckedFile(name, sha, size, content_type)
+
+
+def _check_files(uploads: Sequence[attachments.Upload]) -> list[_CheckedFile]:
+    """Check every upload before anything is attached; if one is refused, none is kept."""
+    if len(uploads) > attachments.MAX_FILES:
+        raise ValidationFailed(_("At most %(max)d files can be sent at once.", max=attachments.MAX_FILES),
+                               {"field": "file"})
+    checked: list[_CheckedFile] = []
+    try:
+        for upload in uploads:
+            checked.append(_check_file(upload))
+    except ServicedeskError:
+        _forget_stored([c.sha256 for c in checked])
+        raise
+    return checked
+
+
+def _forget_stored(digests: list[str]) -> None:
+    """Remove stored files that no attachment row refers to (uploads refused before they were attached)."""
+    for sha in set(digests):
+        if not db.session.scalar(sa.select(sa.func.count()).where(Attachment.sha256 == sha)):
+            Path(attachments.path_for(current_app.config["DATA_DIR"], sha)).unlink(missing_ok=True)
+
+
+def _attach(ticket: Ticket, actor, file: _CheckedFile, comment: Comment | None, internal: bool) -> Attachment:
+    attachment = Attachment(
+        ticket_id=ticket.id, comment_id=comment.id if comment else None, uploaded_by_id=actor_id(actor),
+        filename=file.name, content_type=file.content_type, size=file.size, sha256=file.sha256,
+        is_internal=internal, created_at=utcnow(),
+    )
+    db.session.add(attachment)
+    ticket.updated_at = utcnow()
+    _record(ticket, actor, EventKind.attachment_added, new=file.name, internal=internal)
+    return attachment
 
 
 def add_attachment(ticket: Ticket, actor, filename: str, stream: BinaryIO, declared_type: str | None = None,
@@ -278,27 +365,8 @@ def add_attachment(ticket: Ticket, actor, filename: str, stream: BinaryIO, decla
     internal = internal or bool(comment and comment.is_internal)
     if internal and not can_see_internal(actor):
         raise PermissionDenied(_("Only staff can add internal attachments."))
-    config = current_app.config
-    name = attachments.safe_filename(filename)
-    sha, size, head = attachments.store(stream, config["DATA_DIR"], config["MAX_ATTACHMENT_BYTES"])
-    try:
-        if size == 0:
-            raise ValidationFailed(_("The file is empty."), {"field": "file"})
-        content_type = attachments.detect_type(
-            name, declared_type, head, set(config["ALLOWED_ATTACHMENT_TYPES"].split())
-        )
-    except ValidationFailed:
-        if not db.session.scalar(sa.select(sa.func.count()).where(Attachment.sha256 == sha)):
-            Path(attachments.path_for(config["DATA_DIR"], sha)).unlink(missing_ok=True)
-        raise
-    attachment = Attachment(
-        ticket_id=ticket.id, comment_id=comment.id if comment else None, uploaded_by_id=actor_id(actor),
-        filename=name, content_type=content_type, size=size, sha256=sha, is_internal=internal,
-        created_at=utcnow(),
-    )
-    db.session.add(attachment)
-    ticket.updated_at = utcnow()
-    _record(ticket, actor, EventKind.attachment_added, new=name, internal=internal)
+    attachment = _attach(ticket, actor, _check_file(attachments.Upload(filename, stream, declared_type)), comment,
+                         internal)
     db.session.flush()
     return attachment
 
@@ -336,14 +404,16 @@ def merge_tickets(duplicate: Ticket, target: Ticket, actor, reason: str | None =
         if person.id != target.requester_id and person not in target.watchers:
             target.watchers.append(person)
     duplicate.merged_into = target
-    why = (reason or "").strip() or f"duplicate of {target.reference}"
-    _record(duplicate, actor, EventKind.merged, field="merged_into", new=target.reference, reason=why)
-    _record(target, actor, EventKind.merged, field="merged_from", new=duplicate.reference, reason=why)
+    typed = (reason or "").strip() or None
+    rule = None if typed else Reason(ReasonCode.duplicate_of, {"ticket": target.reference})
+    why = typed or reason_text(rule.code.value, rule.params, english=True)  # for the signal's listeners
+    _record(duplicate, actor, EventKind.merged, field="merged_into", new=target.reference, reason=typed, why=rule)
+    _record(target, actor, EventKind.merged, field="merged_from", new=duplicate.reference, reason=typed, why=rule)
     now = utcnow()
     old_status = duplicate.status
     if old_status is not Status.closed:
         _record(duplicate, actor, EventKind.status_changed, field="status", old=old_status.value,
-                new=Status.closed.value, reason=why)
+                new=Status.closed.value, reason=typed, why=rule)
         duplicate.status, duplicate.status_changed_at, duplicate.closed_at = Status.closed, now, now
     duplicate.updated_at = target.updated_at = now
     db.session.flush()

@@ -60,10 +60,11 @@ def can_work_on_ticket(user, ticket: Ticket) -> bool:
 
 
 def can_participate(user, ticket: Ticket) -> bool:
-    """Post a public reply: staff who work on it, or the requester and watchers."""
+    """Post a public reply: staff who work on it, or the requester and watchers. Staff (an auditor too)
+    always reply to their own request."""
     if user is SYSTEM:
         return True
-    if user.is_staff:
+    if user.is_staff and ticket.requester_id != user.id:
         return can_work_on_ticket(user, ticket)
     return can_view_ticket(user, ticket)
 

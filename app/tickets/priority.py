@@ -1,11 +1,13 @@
 """Priority from impact x urgency (the ITIL matrix), raised for VIP requesters and critical services.
 
-Pure: plain values in, (priority, explanation) out.
+Pure: plain values in, (priority, reason) out. The reason is structured (``reasons.Reason``); the words
+come only when it is shown, in the reader's language.
 """
 
 from __future__ import annotations
 
 from .models import Level, Priority
+from .reasons import RaiseCause, Reason, ReasonCode
 
 H, M, L = Level.high, Level.medium, Level.low
 
@@ -24,19 +26,20 @@ def _raise(priority: Priority, ceiling: Priority = Priority.p1) -> Priority:
 def compute_priority(
     impact: Level, urgency: Level, *, is_vip: bool = False, service_name: str | None = None,
     service_is_critical: bool = False,
-) -> tuple[Priority, str]:
-    """The priority and a sentence that explains it, e.g. for the ticket history."""
+) -> tuple[Priority, Reason]:
+    """The priority and why: the matrix cell, then each raise with its cause."""
     priority = MATRIX[(impact, urgency)]
-    reasons = [f"impact {impact.value} × urgency {urgency.value} → {priority.value}"]
+    params = {"impact": impact.value, "urgency": urgency.value, "priority": priority.value, "raised": []}
     if service_is_critical:
         raised = _raise(priority)
         if raised is not priority:
-            reasons.append(f"raised to {raised.value}: service {service_name!r} is business-critical")
+            params["raised"].append({"cause": RaiseCause.business_critical_service.value,
+                                     "priority": raised.value, "service": service_name or ""})
             priority = raised
     if is_vip:
         # A VIP alone never makes a P1: that stays reserved for real business impact.
         raised = _raise(priority, ceiling=Priority.p2)
         if raised is not priority:
-            reasons.append(f"raised to {raised.value}: requester is a VIP")
+            params["raised"].append({"cause": RaiseCause.vip_requester.value, "priority": raised.value})
             priority = raised
-    return priority, "; ".join(reasons)
+    return priority, Reason(ReasonCode.priority_matrix, params)

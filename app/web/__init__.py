@@ -31,6 +31,8 @@ def wants_json() -> bool:
 def error_response(status: int, code: str, message: str, details: dict | None = None):
     if wants_json():
         return jsonify({"error": {"code": code, "message": message, "details": details or {}}}), status
+    if request.headers.get("HX-Request") == "true":  # a live form shows the message next to itself
+        return render_template("errors/_message.html", message=message), status
     return render_template("errors/error.html", status=status, message=message), status
 
 
@@ -48,6 +50,10 @@ def init_web(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         code = (exc.name or "error").lower().replace(" ", "_")
+        if exc.code == 413:  # the whole form (all its files) is over MAX_REQUEST_BYTES
+            return error_response(413, code, gettext(
+                "What you sent is larger than the limit of %(mib)d MiB in total. Send fewer or smaller files.",
+                mib=(request.max_content_length or 0) // (1024 * 1024)))
         return error_response(exc.code or 500, code, exc.description or exc.name)
 
     @app.errorhandler(Exception)

@@ -407,7 +407,8 @@ def test_history_per_role_hides_internal_events_from_requesters(api, roles, tick
     assert kinds[0] == "created" and "comment_added" in kinds
     assert ("note_added" in kinds) is (role != "requester")
     event = response.get_json()[0]
-    assert set(event) == {"id", "kind", "field", "old_value", "new_value", "reason", "actor", "created_at"}
+    assert set(event) == {"id", "kind", "field", "old_value", "new_value", "reason", "reason_code", "reason_params",
+                          "actor", "created_at"}
 
 
 def test_history_records_who_when_and_why(api, agent, ticket):

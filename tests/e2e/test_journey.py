@@ -34,7 +34,7 @@ def _accessible(driver, page: str) -> None:
     assert violations == [], f"{page}: {violations}"
 
 
-def test_requester_and_agent_round_trip(live_server, browser, make_user):
+def test_requester_and_agent_round_trip(live_server, browser, make_user, tmp_path):
     requester = make_user(Role.requester, name="Rita Requester")
     agent = make_user(Role.agent, name="Andy Agent")
 
@@ -63,9 +63,18 @@ def test_requester_and_agent_round_trip(live_server, browser, make_user):
     browser.find_element(By.ID, "note-body").send_keys("Roller was worn out, ordered spares.")
     browser.find_element(By.CSS_SELECTOR, "#note-form button[type=submit]").click()
     _wait_for_text(browser, "ordered spares")
+    # a reply of only files, two at once, sent live (htmx)
+    shot, steps = tmp_path / "roller.png", tmp_path / "steps.txt"
+    shot.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 32)
+    steps.write_text("1. Open tray 2.")
+    browser.find_element(By.ID, "reply-file").send_keys(f"{shot}\n{steps}")
+    browser.find_element(By.CSS_SELECTOR, "#reply-form button[type=submit]").click()
+    _wait_for_text(browser, "steps.txt")
+    assert "roller.png" in browser.find_element(By.ID, "timeline").text
 
     _sign_in(browser, live_server, requester)
     browser.get(ticket_url)
     _wait_for_text(browser, "Swapped the roller, please try again.")
     assert "ordered spares" not in browser.find_element(By.TAG_NAME, "body").text  # internal note stays internal
+    assert "roller.png" in browser.find_element(By.TAG_NAME, "body").text
     _accessible(browser, "portal: ticket page with a reply")

@@ -116,7 +116,7 @@ def test_reply_with_attachment(portal, requester, make_ticket):
 def test_empty_reply_is_refused_and_a_bad_file_keeps_the_text(portal, requester, make_ticket):
     ticket = make_ticket(requester, status=Status.in_progress)
     empty = portal.post(f"/portal/tickets/{ticket.id}/reply", data={"body": "  "})
-    assert empty.status_code == 422 and "Please write a reply." in empty.get_data(as_text=True)
+    assert empty.status_code == 422 and "Please write a reply or attach a file." in empty.get_data(as_text=True)
     bad = portal.post(f"/portal/tickets/{ticket.id}/reply", data={
         "body": "My carefully typed reply", "attachment": (io.BytesIO(b"not a pdf"), "fake.pdf"),
     }, content_type="multipart/form-data")

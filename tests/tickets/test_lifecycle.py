@@ -67,3 +67,26 @@ def test_check_transition_agrees_with_the_table(source, target, role, reason):
         assert err.value.details["from"] == source.value
     else:
         assert check_transition(source, target, role, reason) is transition
+
+
+class _Person:
+    def __init__(self, id, is_staff):
+        self.id, self.is_staff = id, is_staff
+
+
+def test_staff_on_their_own_ticket_play_both_roles_and_only_there():
+    from app.core.actors import SYSTEM
+
+    assert lifecycle.roles_for(_Person(7, is_staff=True), requester_id=7) == {STAFF, REQUESTER}
+    assert lifecycle.roles_for(_Person(7, is_staff=True), requester_id=8) == {STAFF}
+    assert lifecycle.roles_for(_Person(7, is_staff=False), requester_id=7) == {REQUESTER}
+    assert lifecycle.roles_for(SYSTEM, requester_id=7) == {STAFF}
+
+
+def test_steps_of_several_roles_are_the_union_in_declaration_order():
+    both = transitions_from(Status.new, {STAFF, REQUESTER})
+    assert [t.target for t in both] == [t.target for t in TRANSITIONS if t.source is Status.new]
+    assert set(both) == set(transitions_from(Status.new, STAFF)) | set(transitions_from(Status.new, REQUESTER))
+    assert check_transition(Status.new, Status.closed, {STAFF, REQUESTER}, "mine, fixed").label == "Withdraw"
+    with pytest.raises(InvalidTransition, match="by a staff"):
+        check_transition(Status.new, Status.closed, {STAFF}, "not mine")

@@ -8,6 +8,7 @@ from app.core.errors import Conflict, InvalidTransition, PermissionDenied, Valid
 from app.extensions import db
 from app.tickets import operations as ops
 from app.tickets import queries
+from app.tickets.labels import event_reason, priority_explanation
 from app.tickets.models import Channel, Comment, EventKind, Level, Priority, Status, TicketType
 from app.users.models import Role
 
@@ -29,7 +30,7 @@ def test_requester_opens_ticket_with_priority_from_matrix_and_history(requester)
     assert ticket.subject == "Printer on fire"
     assert ticket.status is Status.new
     assert ticket.priority is Priority.p2
-    assert "impact high × urgency medium → P2" in ticket.priority_reason
+    assert priority_explanation(ticket) == "impact high × urgency medium → P2"
     kinds = [e.kind for e in queries.history_for(ticket, requester)]
     assert kinds[0] is EventKind.created
 
@@ -42,10 +43,10 @@ def test_critical_service_and_vip_raise_priority_and_explain_why(make_user, team
     db.session.commit()
     # P4 by the matrix, P3 for the critical service, P2 for the VIP.
     assert ticket.priority is Priority.p2
-    assert "business-critical" in ticket.priority_reason and "VIP" in ticket.priority_reason
+    assert "business-critical" in priority_explanation(ticket) and "VIP" in priority_explanation(ticket)
     assert ticket.team == team  # routed to the service's default team, with the reason recorded
     team_events = [e for e in queries.history_for(ticket, vip) if e.field == "team"]
-    assert team_events and "default team of service 'ERP'" in team_events[0].reason
+    assert team_events and event_reason(team_events[0]) == "default team of service “ERP”"
 
 
 def test_agent_logs_phone_call_for_requester(agent, requester):

@@ -430,7 +430,8 @@ def apply_comment(ticket: Ticket, comment, actor) -> None:
     if sla is None:
         return
     at, ledger = comment.created_at, Ledger()
-    if is_person_on_staff(actor):
+    # staff writing on their own request write as its requester: that answers nothing
+    if is_person_on_staff(actor) and actor.id != ticket.requester_id:
         what = "internal note" if comment.is_internal else "reply"
         meet_target(ticket, SlaTarget.acknowledge, at, actor, f"{what} by {_name(actor)}", ledger)
         if not comment.is_internal:

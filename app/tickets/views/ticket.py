@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from flask import current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -11,7 +11,7 @@ from ...core.errors import NotFound, ServicedeskError, ValidationFailed
 from ...extensions import db
 from ...users.operations import get_user_by_email, require_user
 from ...users.queries import all_teams, staff_users
-from .. import lifecycle, queries
+from .. import attachments, lifecycle, queries
 from .. import operations as ops
 from ..forms import (
     ButtonForm,
@@ -41,6 +41,7 @@ def ticket(ticket_id: int):
 def _render_ticket(ticket, status: int = 200, **posted):
     user = current_user
     can_work = can_work_on_ticket(user, ticket)
+    roles = lifecycle.roles_for(user, ticket.requester_id)
     files = queries.attachments_for(ticket, user)
     files_by_comment: dict[int, list] = {}
     for f in files:
@@ -64,7 +65,9 @@ def _render_ticket(ticket, status: int = 200, **posted):
         "tickets/ticket.html", ticket=ticket, can_work=can_work, timeline=queries.timeline_for(ticket, user),
         files=files, files_by_comment=files_by_comment,
         related=queries.related_incidents(ticket, user) if ticket.type is TicketType.problem else [],
-        transitions=lifecycle.transitions_from(ticket.status, lifecycle.STAFF) if can_work else [],
+        # staff on their own ticket also take the steps only a requester takes (withdraw it)
+        transitions=lifecycle.transitions_from(ticket.status, roles) if can_work else [],
+        is_own_request=lifecycle.REQUESTER in roles, file_limits=attachments.limits(current_app.config),
         panels=[html for panel in workspace_extensions().ticket_panels if (html := panel(ticket)) is not None],
         **forms,
     ), status
@@ -125,16 +128,15 @@ def _comment(ticket_id: int, internal: bool):
     form = CommentForm(prefix=prefix)
     try:
         validate(form)
-        comment = ops.add_comment(ticket, current_user, form.body.data, internal=internal, channel=Channel.portal)
-        upload = form.file.data
-        files = []
-        if upload and upload.filename:
-            files.append(ops.add_attachment(ticket, current_user, upload.filename, upload.stream, upload.mimetype,
-                                            comment=comment))
+        comment = ops.add_comment(ticket, current_user, form.body.data, internal=internal, channel=Channel.portal,
+                                  files=form.uploads())
     except ServicedeskError as exc:
+        if exc.details.get("field") == "file":
+            form.file.errors = [*form.file.errors, exc.message]
         return _failed(ticket_id, exc, **{prefix: form})
     db.session.commit()
     if is_htmx():
+        files = [f for f in queries.attachments_for(ticket, current_user) if f.comment_id == comment.id]
         return render_template("tickets/_comment.html", ticket=ticket, comment=comment, files=files, new=True)
     return _done(ticket, _("Internal note added.") if internal else _("Reply sent."), f"#comment-{comment.id}")
 
