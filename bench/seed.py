@@ -266,15 +266,47 @@ def seed(database_url: str, n_tickets: int, days: int = 120, log=print) -> Seede
                     CASE WHEN s.r_team < 0.04 THEN NULL
                          WHEN s.svc IS NOT NULL AND s.r_team < 0.7 THEN (CAST(:svc_team AS int[]))[s.svc]
                          ELSE width_bucket(s.r_team, CAST(:team_cum AS float8[])) - 1 END AS team_idx,
-                    (CAST(:svc_crit AS text[]))[s.svc] = 'critical' AS critical,
+                    coalesce((CAST(:svc_crit AS text[]))[s.svc] = 'critical', false) AS critical,
+                    (CAST(:svc_names AS text[]))[s.svc] AS service_name,
+                    floor(s.r_req * s.r_req * :nreq)::int AS req_idx,
                     ((ARRAY['P1','P2','P3','P2','P3','P4','P3','P4','P4'])[
                         (CASE s.impact WHEN 'high' THEN 0 WHEN 'medium' THEN 1 ELSE 2 END) * 3
                         + (CASE s.urgency WHEN 'high' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END)]) AS matrix_priority
                 FROM s
+            ), r AS (  -- the app's priority rule (tickets/priority.py): a business-critical service raises
+                       -- the matrix cell one step, a VIP requester (every 97th, as seeded) one more, not past P2
+                SELECT t.*,
+                    CASE WHEN t.critical AND t.matrix_priority <> 'P1'
+                         THEN 'P' || (substr(t.matrix_priority, 2)::int - 1)
+                         ELSE t.matrix_priority END AS crit_priority,
+                    (t.req_idx + 1) % 97 = 0 AS vip
+                FROM t
+            ), p AS (
+                SELECT r.*,
+                    r.critical AND r.matrix_priority <> 'P1' AS raised_crit,
+                    r.vip AND substr(r.crit_priority, 2)::int > 2 AS raised_vip,
+                    CASE WHEN r.vip AND substr(r.crit_priority, 2)::int > 2
+                         THEN 'P' || (substr(r.crit_priority, 2)::int - 1) ELSE r.crit_priority END AS priority
+                FROM r
+            ), t2 AS (  -- the reason as the app stores it: code priority_matrix with these parameters
+                SELECT p.*, json_build_object('impact', p.impact, 'urgency', p.urgency, 'priority', p.matrix_priority,
+                    'raised', CASE
+                        WHEN p.raised_crit AND p.raised_vip THEN json_build_array(
+                            json_build_object('cause', 'business_critical_service', 'priority', p.crit_priority,
+                                              'service', p.service_name),
+                            json_build_object('cause', 'vip_requester', 'priority', p.priority))
+                        WHEN p.raised_crit THEN json_build_array(json_build_object(
+                            'cause', 'business_critical_service', 'priority', p.crit_priority,
+                            'service', p.service_name))
+                        WHEN p.raised_vip THEN json_build_array(json_build_object(
+                            'cause', 'vip_requester', 'priority', p.priority))
+                        ELSE json_build_array() END) AS priority_params
+                FROM p
             )
             INSERT INTO ticket (type, status, subject, description, channel, requester_id, created_by_id,
                 team_id, assignee_id, service_id, category_id, impact, urgency, priority, priority_reason,
-                has_workaround, eta_at, problem_id, merged_into_id, updated_at, status_changed_at,
+                priority_reason_code, priority_reason_params, has_workaround, eta_at, problem_id, merged_into_id,
+                updated_at, status_changed_at,
                 first_response_at, resolved_at, closed_at, reopen_count, csat_score, created_at)
             SELECT
                 (ARRAY['incident','service_request','question','problem'])[
@@ -291,19 +323,16 @@ def seed(database_url: str, n_tickets: int, days: int = 120, log=print) -> Seede
                     || E'\\n\\nKind regards',
                 (ARRAY['portal','email','phone','walk_up','chat','api','alert'])[
                     width_bucket(t.r_chan, ARRAY[0, 0.45, 0.75, 0.87, 0.9, 0.95, 0.98])],
-                :req0 + floor(t.r_req * t.r_req * :nreq)::int,
+                :req0 + t.req_idx,
                 CASE WHEN t.r_chan BETWEEN 0.75 AND 0.9 THEN :agent0 + floor(t.r_agent * :nagents)::int
-                     ELSE :req0 + floor(t.r_req * t.r_req * :nreq)::int END,
+                     ELSE :req0 + t.req_idx END,
                 :team0 + t.team_idx,
                 CASE WHEN t.team_idx IS NULL THEN NULL
                      WHEN t.r_assign < CASE t.status WHEN 'new' THEN 0.1 WHEN 'triage' THEN 0.3 ELSE 0.92 END
                      THEN :agent0 + t.team_idx + :nteams * floor(t.r_agent * :per_team)::int END,
                 :svc0 + t.svc - 1,
                 CASE WHEN t.r_cat < 0.7 THEN :cat0 + floor(t.r_cat / 0.7 * :ncat)::int END,
-                t.impact, t.urgency,
-                CASE WHEN t.critical AND t.matrix_priority <> 'P1'
-                     THEN 'P' || (substr(t.matrix_priority, 2)::int - 1) ELSE t.matrix_priority END,
-                'impact ' || t.impact || ' × urgency ' || t.urgency || ' → ' || t.matrix_priority,
+                t.impact, t.urgency, t.priority, '', 'priority_matrix', t.priority_params,
                 t.r_upd < 0.1,
                 CASE WHEN t.status IN ('in_progress', 'awaiting_third_party') AND t.r_upd < 0.3
                      THEN t.created + interval '3 days' END,
@@ -318,9 +347,9 @@ def seed(database_url: str, n_tickets: int, days: int = 120, log=print) -> Seede
                 CASE WHEN t.r_upd > 0.97 THEN 1 ELSE 0 END,
                 CASE WHEN t.status = 'closed' AND t.r_tag < 0.2 THEN 1 + floor(t.r_tag * 25)::int END,
                 t.created
-            FROM t ORDER BY t.g""",
+            FROM t2 t ORDER BY t.g""",
              n=n_tickets, days=days, nsvc=len(SERVICES), open_statuses=OPEN_STATUSES, open_cum=OPEN_CUM,
-             svc_team=service_team, team_cum=team_cum, svc_crit=service_crit,
+             svc_team=service_team, team_cum=team_cum, svc_crit=service_crit, svc_names=[s[0] for s in SERVICES],
              things=THINGS, nthings=len(THINGS), symptoms=SYMPTOMS, nsymptoms=len(SYMPTOMS),
              places=PLACES, nplaces=len(PLACES), sentences=SENTENCES, nsentences=len(SENTENCES),
              ntags=ASSET_TAGS, req0=requester0, nreq=n_requesters, agent0=agent0, nagents=n_agents,
@@ -344,15 +373,16 @@ def seed(database_url: str, n_tickets: int, days: int = 120, log=print) -> Seede
              agent0=agent0, replies=REPLIES, nreplies=len(REPLIES), notes=NOTES, nnotes=len(NOTES))
         step("events", conn, """
             INSERT INTO ticket_event (ticket_id, actor_id, kind, field, old_value, new_value, reason,
-                                      is_internal, created_at)
-            SELECT t.id, t.created_by_id, 'created', NULL, NULL, 'new', 'via ' || t.channel, false, t.created_at
+                                      reason_code, reason_params, is_internal, created_at)
+            SELECT t.id, t.created_by_id, 'created', NULL, NULL, 'new', NULL,
+                   'created_via', json_build_object('channel', t.channel), false, t.created_at
             FROM ticket t
             UNION ALL
-            SELECT t.id, NULL, 'field_changed', 'priority', NULL, t.priority, t.priority_reason, false,
-                   t.created_at
+            SELECT t.id, NULL, 'field_changed', 'priority', NULL, t.priority, NULL,
+                   t.priority_reason_code, t.priority_reason_params, false, t.created_at
             FROM ticket t
             UNION ALL
-            SELECT t.id, t.assignee_id, 'status_changed', 'status', 'new', t.status, NULL, false,
+            SELECT t.id, t.assignee_id, 'status_changed', 'status', 'new', t.status, NULL, NULL, NULL, false,
                    t.status_changed_at
             FROM ticket t WHERE t.status <> 'new'""")
         step("search documents", conn, """

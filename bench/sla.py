@@ -109,14 +109,21 @@ def seed(database_url: str, n_open: int, days: int = 20) -> dict:
                 FROM d
             )
             INSERT INTO ticket (type, status, subject, description, channel, requester_id, created_by_id, team_id,
-                assignee_id, impact, urgency, priority, priority_reason, has_workaround, reopen_count, updated_at,
-                status_changed_at, created_at)
+                assignee_id, impact, urgency, priority, priority_reason, priority_reason_code, priority_reason_params,
+                has_workaround, reopen_count, updated_at, status_changed_at, created_at)
             SELECT 'incident', s.status, 'Bench ticket ' || s.g, 'Something is broken.', 'portal',
                    :req0 + floor(s.r_req * s.r_req * :nreq)::int, :req0 + floor(s.r_req * s.r_req * :nreq)::int,
                    :team0 + s.team_idx,
                    CASE WHEN s.r_assign < CASE s.status WHEN 'new' THEN 0.1 WHEN 'triage' THEN 0.3 ELSE 0.92 END
                         THEN :agent0 + s.team_idx + :nteams * floor(s.r_agent * :per_team)::int END,
-                   'medium', 'medium', s.priority, 'bench', false, 0,
+                   'medium', 'medium', s.priority,
+                   -- as the app stores it: the matrix's P3 for medium × medium, any other priority set by hand
+                   CASE WHEN s.priority = 'P3' THEN '' ELSE 'bench' END,
+                   CASE WHEN s.priority = 'P3' THEN 'priority_matrix' ELSE 'priority_set_by' END,
+                   CASE WHEN s.priority = 'P3' THEN json_build_object('impact', 'medium', 'urgency', 'medium',
+                                                                      'priority', 'P3', 'raised', json_build_array())
+                        ELSE json_build_object('actor', 'Bench Admin') END,
+                   false, 0,
                    s.created + make_interval(secs => s.r_upd * least(extract(epoch FROM now() - s.created), 172800)),
                    s.created + make_interval(secs => s.r_upd * least(extract(epoch FROM now() - s.created), 172800)),
                    s.created

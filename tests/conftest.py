@@ -59,9 +59,12 @@ def app(app_config):
     migrate.upgrade(app_config["DATABASE_URL"])
 
     # Tests hold an app context open, and Flask reuses it for test-client requests, so per-context
-    # caches would leak between requests. Drop Flask-Login's cached user as a real request would.
+    # caches would leak between requests. Drop what a real request starts without: Flask-Login's cached
+    # user and Flask-Babel's cached locale, time zone and translations (flask_babel keeps them on
+    # g._flask_babel), so the sign-in request does not decide the language of the next page.
     def _fresh_request(sender, **extra):
         g.pop("_login_user", None)
+        g.pop("_flask_babel", None)
 
     request_started.connect(_fresh_request, application, weak=False)
 

@@ -118,7 +118,7 @@ def transition_ticket_view(args, ticket_id: int):
     """Move the ticket to another status; see allowed_transitions for the steps open to the caller"""
     user = current_user()
     ticket = ticket_for(user, ticket_id)
-    require_transition(user, ticket)
+    require_transition(user, ticket, args["to"])
     ops.transition_ticket(ticket, args["to"], user, args.get("reason"))
     db.session.commit()
     return ticket

@@ -7,7 +7,6 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
-from flask import g, request_started
 
 from app.catalog.models import Criticality, Service
 from app.core.actors import SYSTEM
@@ -21,19 +20,6 @@ from app.users.models import Role
 from app.users.operations import create_api_token
 
 from .test_views import text
-
-
-@pytest.fixture(autouse=True)
-def locale_per_request(app):
-    """Test-client requests share the test's app context, and so Flask-Babel's cached locale; a real request
-    chooses its own (the sign-in request must not decide the language of the next page)."""
-
-    def forget(sender, **extra):
-        g.pop("_flask_babel", None)
-
-    request_started.connect(forget, app)
-    yield
-    request_started.disconnect(forget, app)
 
 
 @pytest.fixture

@@ -465,9 +465,17 @@ def apply_ticket_update(ticket: Ticket, actor, changes: dict) -> None:
         meet_target(ticket, SlaTarget.acknowledge, at, actor,
                     f"{', '.join(sorted(changes))} changed by {_name(actor)}", ledger)
     if "priority" in changes:
+        from ...tickets.labels import reason_text
+        from ...tickets.reasons import ReasonCode
+
         old, new = changes["priority"]
+        # The ledger keeps plain English: the code-based explanation (the matrix, or who set it and their words).
+        params = dict(ticket.priority_reason_params or {})
+        if ticket.priority_reason_code == ReasonCode.priority_set_by.value:
+            params["reason"] = ticket.priority_reason
+        why = reason_text(ticket.priority_reason_code, params, english=True) or ticket.priority_reason
         ledger.write(ticket.id, SlaEventKind.priority_changed, at, actor=actor,
-                     reason=f"priority {old} → {new}: {ticket.priority_reason}", old=old, new=new)
+                     reason=f"priority {old} → {new}: {why}" if why else f"priority {old} → {new}", old=old, new=new)
     if MATCHED_FIELDS & changes.keys():
         reevaluate_policy(ticket, actor, at=at, cause=f"{', '.join(sorted(MATCHED_FIELDS & changes.keys()))} "
                                                       "changed", ledger=ledger)
