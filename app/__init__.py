@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from flask import Flask
 
+from .core.db import POSTGRESQL_ENGINE_OPTIONS
 from .core.version import VERSION as __version__  # noqa: F401
 
 
@@ -37,7 +38,7 @@ def _init_flask_settings(app: Flask) -> None:
     c = app.config
     c["SQLALCHEMY_DATABASE_URI"] = c["DATABASE_URL"]
     c["SQLALCHEMY_ENGINE_OPTIONS"] = (
-        {"pool_pre_ping": True} if c["DATABASE_URL"].startswith("postgresql") else {}
+        POSTGRESQL_ENGINE_OPTIONS if c["DATABASE_URL"].startswith("postgresql") else {}
     )
     c["MAX_CONTENT_LENGTH"] = c["MAX_REQUEST_BYTES"]
     c["SESSION_COOKIE_HTTPONLY"] = True

@@ -91,6 +91,12 @@ def run(database_url: str, show_plans: bool = False, repeat: int = 20, log=print
                 plans = []
                 for statement, params in captured:
                     conn = db.session.connection()
+                    if statement.lstrip().startswith("EXPLAIN"):  # an estimate the app asks for: time it
+                        started = time.perf_counter()
+                        conn.exec_driver_sql(statement, params).all()
+                        plans.append("(the planner's estimate: planned, nothing read; round trip timed)\n"
+                                     f"Execution Time: {(time.perf_counter() - started) * 1000:.3f} ms")
+                        continue
                     rows = conn.exec_driver_sql("EXPLAIN (ANALYZE, BUFFERS) " + statement, params).all()
                     plans.append("\n".join(r[0] for r in rows))
                     db.session.rollback()

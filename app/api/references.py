@@ -4,6 +4,7 @@ the resource in the URL)."""
 from __future__ import annotations
 
 from flask_babel import gettext
+from sqlalchemy.orm import joinedload
 
 from ..catalog.models import Category, Service
 from ..core.errors import NotFound, ValidationFailed
@@ -14,6 +15,8 @@ from ..users.models import Team, User
 from ..users.operations import get_user_by_email
 
 _MODELS = {"service": Service, "category": Category, "team": Team, "assignee": User}
+#: what the operations read next: a new ticket of a service goes to the service's default team
+_LOADS = {"service": [joinedload(Service.default_team)]}
 
 
 def _missing(field: str, ref) -> ValidationFailed:
@@ -27,7 +30,7 @@ def resolve(field: str, ref):
     """The row of ``_MODELS[field]`` with id ``ref`` (None stays None)."""
     if ref is None:
         return None
-    row = db.session.get(_MODELS[field], ref)
+    row = db.session.get(_MODELS[field], ref, options=_LOADS.get(field, ()))
     if row is None:
         raise _missing(field, ref)
     if field in ("service", "category") and not row.is_active:

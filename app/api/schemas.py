@@ -17,6 +17,7 @@ from marshmallow import fields, validate
 from ..tickets.labels import event_reason, priority_explanation
 from ..tickets.models import Channel, EventKind, Level, Priority, Status, TicketType
 from ..tickets.queries import MAX_ID, MAX_LIMIT, SORTS
+from .dump import OutSchema
 
 MAX_SUBJECT = 250
 MAX_TEXT = 100_000
@@ -113,18 +114,18 @@ class StrictSchema(ma.Schema):
 
 # -- out ---------------------------------------------------------------------------------------------
 
-class PersonSchema(ma.Schema):
+class PersonSchema(OutSchema):
     id = fields.Integer()
     name = fields.String()
     email = fields.String()
 
 
-class NamedRefSchema(ma.Schema):
+class NamedRefSchema(OutSchema):
     id = fields.Integer()
     name = fields.String()
 
 
-class TransitionSchema(ma.Schema):
+class TransitionSchema(OutSchema):
     to = fields.Function(lambda t: t.target.value, metadata={"enum": [s.value for s in Status]})
     label = fields.String()
     needs_reason = fields.Boolean()
@@ -158,7 +159,7 @@ REASON_CODE_DOC = ("Stable code of a machine-made reason: created_via, priority_
                    "default_team, requester_replied, auto_closed, duplicate_of; null when a person gave the reason")
 
 
-class SlaTargetSchema(ma.Schema):
+class SlaTargetSchema(OutSchema):
     due_at = fields.DateTime(allow_none=True, metadata={"description": "null while paused"})
     met_at = fields.DateTime(allow_none=True)
     breached_at = fields.DateTime(allow_none=True)
@@ -179,7 +180,7 @@ class SlaField(fields.Dict):
         return sla_summaries([obj.id])[obj.id] if summary is None else summary
 
 
-class SlaEventSchema(ma.Schema):
+class SlaEventSchema(OutSchema):
     id = fields.Integer()
     at = fields.DateTime()
     kind = fields.Function(lambda e: e.kind.value)
@@ -188,7 +189,7 @@ class SlaEventSchema(ma.Schema):
     details = fields.Dict()
 
 
-class TicketSchema(ma.Schema):
+class TicketSchema(OutSchema):
     id = fields.Integer()
     subject = fields.String()
     description = fields.String(metadata={"description": "Plain text as entered; escape it when rendering."})
@@ -223,14 +224,17 @@ class TicketSchema(ma.Schema):
                                             "{due_at, met_at, breached_at, paused, state}"})
 
 
-class TicketPageSchema(ma.Schema):
+class TicketPageSchema(OutSchema):
     items = fields.List(fields.Nested(TicketSchema))
     next_cursor = fields.String(allow_none=True, metadata={"description": "Pass as cursor for the next page"})
-    count = fields.Integer(metadata={"description": "Matching tickets, counted up to a cap"})
+    count = fields.Integer(metadata={"description": "Matching tickets, counted up to a cap, or estimated"})
     count_is_capped = fields.Boolean(metadata={"description": "True when there are more than count"})
+    count_is_estimate = fields.Boolean(metadata={
+        "description": "True when count is the database's estimate: a text search matching a large part of "
+                       "all tickets is not counted exactly"})
 
 
-class CommentSchema(ma.Schema):
+class CommentSchema(OutSchema):
     id = fields.Integer()
     ticket_id = fields.Integer()
     body = fields.String(metadata={"description": "Plain text as entered; escape it when rendering."})
@@ -240,7 +244,7 @@ class CommentSchema(ma.Schema):
     created_at = fields.DateTime()
 
 
-class AttachmentSchema(ma.Schema):
+class AttachmentSchema(OutSchema):
     id = fields.Integer()
     ticket_id = fields.Integer()
     comment_id = fields.Integer(allow_none=True)
@@ -260,7 +264,7 @@ class AttachmentSchema(ma.Schema):
                        attachment_id=attachment.id)
 
 
-class EventSchema(ma.Schema):
+class EventSchema(OutSchema):
     id = fields.Integer()
     kind = fields.Enum(EventKind, by_value=True)
     field = fields.String(allow_none=True)
@@ -274,7 +278,7 @@ class EventSchema(ma.Schema):
     created_at = fields.DateTime()
 
 
-class TokenInfoSchema(ma.Schema):
+class TokenInfoSchema(OutSchema):
     name = fields.String()
     prefix = fields.String()
     scopes = fields.Function(lambda t: sorted(t.scope_set), metadata={"type": "array",
@@ -290,7 +294,7 @@ class CurrentToken(fields.Nested):
         return g.api_token
 
 
-class MeSchema(ma.Schema):
+class MeSchema(OutSchema):
     id = fields.Integer()
     name = fields.String()
     email = fields.String()

@@ -12,6 +12,7 @@ from marshmallow import fields, validate
 from ..sla.models import SlaTarget
 from ..sla.operations.policies import MAX_TARGET_MINUTES
 from ..sla.policy import ACTION_TYPES, PRIORITIES, RECIPIENTS, TICKET_TYPES
+from .dump import OutSchema
 from .schemas import Id, StrictSchema, Text
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -32,19 +33,19 @@ def targets_out(version) -> dict[str, int | None]:
 
 
 # -- out ---------------------------------------------------------------------------------------------
-class RecomputeSchema(ma.Schema):
+class RecomputeSchema(OutSchema):
     tickets = fields.Integer(metadata={"description": "Open tickets the recompute looks at"})
     background = fields.Boolean(metadata={"description": "True: it runs after the response, in batches"})
     changed = fields.Integer(allow_none=True, metadata={"description": "Tickets whose due dates moved "
                                                                       "(null while in the background)"})
 
 
-class HolidaySchema(ma.Schema):
+class HolidaySchema(OutSchema):
     day = fields.Date()
     name = fields.String()
 
 
-class CalendarSchema(ma.Schema):
+class CalendarSchema(OutSchema):
     id = fields.Integer()
     name = fields.String()
     timezone = fields.String()
@@ -62,7 +63,7 @@ class CalendarSchema(ma.Schema):
                                           "open tickets' due dates"})
 
 
-class PolicyVersionSchema(ma.Schema):
+class PolicyVersionSchema(OutSchema):
     number = fields.Integer()
     created_at = fields.DateTime()
     created_by_id = fields.Integer(allow_none=True)
@@ -75,7 +76,7 @@ class PolicyVersionSchema(ma.Schema):
     breach_actions = fields.List(fields.Dict())
 
 
-class PolicySchema(ma.Schema):
+class PolicySchema(OutSchema):
     id = fields.Integer()
     name = fields.String()
     position = fields.Integer()
@@ -89,12 +90,12 @@ class PolicySchema(ma.Schema):
                                 else None, allow_none=True, metadata={"type": "object"})
 
 
-class PolicyRemovalSchema(ma.Schema):
+class PolicyRemovalSchema(OutSchema):
     result = fields.String(metadata={"enum": ["deleted", "retired"], "description": "retired: tickets ran "
                                      "under it, so it is only deactivated"})
 
 
-class DueChangeSchema(ma.Schema):
+class DueChangeSchema(OutSchema):
     ticket_id = fields.Integer()
     target = fields.Function(lambda c: c.target.value, metadata={"enum": list(TARGETS)})
     cycle = fields.Integer()
@@ -102,7 +103,7 @@ class DueChangeSchema(ma.Schema):
     new_due_at = fields.DateTime(allow_none=True, metadata={"description": "null: the target is dropped"})
 
 
-class PreviewSchema(ma.Schema):
+class PreviewSchema(OutSchema):
     tickets = fields.Integer(metadata={"description": "Tickets whose due dates move"})
     clocks = fields.Integer(metadata={"description": "Due dates that move"})
     is_capped = fields.Boolean(metadata={"description": "True when only the first ones were computed"})

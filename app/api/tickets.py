@@ -55,8 +55,9 @@ def list_tickets_view(args):
     summaries = sla_summaries(t.id for t in page.items)
     for ticket in page.items:
         ticket.sla_page = summaries[ticket.id]
-    return {"items": page.items, "next_cursor": page.next_cursor, "count": min(page.count, COUNT_CAP),
-            "count_is_capped": page.count_is_capped}
+    return {"items": page.items, "next_cursor": page.next_cursor,
+            "count": page.count if page.count_is_estimate else min(page.count, COUNT_CAP),
+            "count_is_capped": page.count_is_capped, "count_is_estimate": page.count_is_estimate}
 
 
 @blp.route("/tickets", methods=["POST"])

@@ -336,11 +336,9 @@ def tickets_by_time_to_breach(user, f: ticket_queries.TicketFilter, limit: int =
     if not 1 <= limit <= ticket_queries.MAX_LIMIT:
         raise ValidationFailed(_("The limit must be between 1 and %(max)d.", max=ticket_queries.MAX_LIMIT),
                                {"field": "limit"})
-    base = ticket_queries.visible_filtered(user, f)
-    count = 0
-    if with_count:
-        capped = base.with_only_columns(Ticket.id).limit(ticket_queries.COUNT_CAP + 1).subquery()
-        count = db.session.scalar(sa.select(sa.func.count()).select_from(capped))
+    found = ticket_queries.visible_filtered(user, f)
+    base = found.stmt
+    count, estimated = found.count() if with_count else (0, False)
     after_due, after_id = _decode_due_cursor(cursor) if cursor else (None, None)
     options = (joinedload(Ticket.requester), joinedload(Ticket.assignee), joinedload(Ticket.team),
                joinedload(Ticket.service), joinedload(Ticket.category), selectinload(Ticket.tags))
@@ -365,7 +363,8 @@ def tickets_by_time_to_breach(user, f: ticket_queries.TicketFilter, limit: int =
         rows = rows[:limit]
         last, last_due = rows[-1]
         next_cursor = ticket_queries.encode_cursor([last_due, last.id])
-    return ticket_queries.Page(items=[ticket for ticket, _due in rows], next_cursor=next_cursor, count=count)
+    return ticket_queries.Page(items=[ticket for ticket, _due in rows], next_cursor=next_cursor, count=count,
+                              count_is_estimate=estimated)
 
 
 @dataclass(frozen=True)

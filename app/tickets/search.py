@@ -9,9 +9,11 @@ never match words that only occur in an internal note. Both are created by the m
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from ..core.db import estimated_rows
 from ..extensions import db
 from .models import Ticket
 
@@ -67,37 +69,58 @@ def terms(query: str) -> list[str]:
     return _WORD.findall(query or "")[:MAX_QUERY_TERMS]
 
 
-#: a word matching fewer tickets than this is searched by id list (see match_clause)
+#: a search matching fewer tickets than this is searched by id list (see `match`)
 SELECTIVE = 2000
+#: a search the planner expects to match more than this share of all tickets is not probed (see `match`)
+BROAD_SHARE = 0.02
 
 
-def match_clause(query: str, include_internal: bool) -> sa.ColumnElement[bool]:
+def _documents() -> float:
+    """The number of search documents as the planner's statistics know it (0 before the first ANALYZE)."""
+    return max(db.session.scalar(sa.text("SELECT reltuples FROM pg_class WHERE oid = 'ticket_search'::regclass")), 0)
+
+
+@dataclass(frozen=True)
+class TextMatch:
+    clause: sa.ColumnElement[bool]
+    #: the words match so many tickets that counting the visible ones exactly would read most of them
+    #: (PostgreSQL only): the queue shows the planner's estimate instead
+    broad: bool = False
+
+
+def match(query: str, include_internal: bool) -> TextMatch:
     """Tickets whose text contains every word of ``query`` (a ticket number matches that ticket too).
 
-    PostgreSQL estimates every text match at thousands of rows, so for a rare word it would walk the
-    whole queue index probing each ticket. We ask the GIN index first: if few tickets match, the
-    list filters by their ids (a few ms at a million tickets); common words keep the plain subquery,
-    which the ordered index walk answers quickly.
+    PostgreSQL: for a rare word the GIN index gives the ids and the list filters by them (a few ms at a
+    million tickets; the planner would otherwise walk the whole queue index checking each ticket).
+    Frequent words keep a subquery, which the ordered index walk of the queue answers quickly, and are
+    `broad`. Which one a search is: its statistics know the frequent words, so a search the planner
+    expects in more than BROAD_SHARE of the tickets is broad at once; below that its estimate is only a
+    floor (any word it has no statistics for is guessed at 0.5 %), so the index is probed for up to
+    SELECTIVE + 1 ids, which costs little when the word is really rare.
     """
     words = terms(query)
     if not words:
-        return sa.true()
+        return TextMatch(sa.true())
+    broad, ids = False, None
     if _is_postgres():
         vector = "all_tsv" if include_internal else "public_tsv"
         tsquery = " & ".join(w.replace("'", "") + ":*" for w in words)
         matching = sa.select(sa.column("ticket_id")).select_from(sa.table("ticket_search")).where(
             sa.text(f"{vector} @@ to_tsquery('simple', :tsq)").bindparams(tsq=tsquery)  # noqa: S608
         )
-        ids = list(db.session.scalars(matching.limit(SELECTIVE + 1)))
-        if len(ids) <= SELECTIVE:
+        if estimated_rows(db.session, matching) <= max(SELECTIVE, BROAD_SHARE * _documents()):
+            ids = list(db.session.scalars(matching.limit(SELECTIVE + 1)))
+        if ids is not None and len(ids) <= SELECTIVE:
             matching = None
+        else:
+            broad = True
     else:
         phrase = " AND ".join('"' + w.replace('"', "") + '"*' for w in words)
         fts = phrase if include_internal else f"public_text : ({phrase})"
         matching = sa.select(sa.column("rowid")).select_from(sa.table("ticket_fts")).where(
             sa.text("ticket_fts MATCH :fts").bindparams(fts=fts)
         )
-        ids = []
     number = query.strip().lstrip("#")
     if number.isdigit() and 0 < int(number) < 2**31:
         # inside the id set, not OR-ed beside it: an OR would make the planner scan every ticket
@@ -106,5 +129,5 @@ def match_clause(query: str, include_internal: bool) -> sa.ColumnElement[bool]:
         else:
             matching = matching.union_all(sa.select(sa.literal(int(number))))
     if matching is None:
-        return Ticket.id.in_(ids) if ids else sa.false()
-    return Ticket.id.in_(matching)
+        return TextMatch(Ticket.id.in_(ids) if ids else sa.false())
+    return TextMatch(Ticket.id.in_(matching), broad)

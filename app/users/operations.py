@@ -120,8 +120,9 @@ def authenticate_token(plaintext: str) -> ApiToken | None:
     """The valid token row for a presented bearer token, with its last use recorded."""
     if not plaintext or not plaintext.startswith(TOKEN_PREFIX) or len(plaintext) > 200:
         return None
-    token = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == _hash_token(plaintext))
-                              .options(joinedload(ApiToken.user)))
+    # the user's teams come along: nearly every request asks what the caller may see
+    token = db.session.execute(sa.select(ApiToken).where(ApiToken.token_hash == _hash_token(plaintext))
+                               .options(joinedload(ApiToken.user).joinedload(User.teams))).unique().scalar()
     now = utcnow()
     if token is None or token.revoked_at or (token.expires_at and token.expires_at <= now):
         return None

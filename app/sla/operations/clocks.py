@@ -251,7 +251,7 @@ def start_sla(ticket: Ticket, actor, *, at: datetime | None = None, reason: str 
     if _logged_for_requester(ticket, actor, at):
         clock = _latest(_clocks(ticket.id), SlaTarget.acknowledge)
         if clock is not None:
-            _finish(clock, at, actor, f"logged by {_name(actor)} for the requester", ledger, met=True)
+            _finish(clock, at, actor, _logged_reason(actor), ledger, met=True)
     return sla
 
 
@@ -259,6 +259,10 @@ def _logged_for_requester(ticket: Ticket, actor, at: datetime) -> bool:
     """An agent logging a ticket for a requester (a call, a walk-up) acknowledges it at once."""
     return (at == ticket.created_at and actor_id(actor) == ticket.created_by_id and is_person_on_staff(actor)
             and actor.id != ticket.requester_id)
+
+
+def _logged_reason(actor) -> str:
+    return f"logged by {_name(actor)} for the requester"
 
 
 def _start_new(ticket: Ticket, actor, at: datetime, reason: str, version: SlaPolicyVersion | None,
@@ -285,6 +289,10 @@ def _start_new(ticket: Ticket, actor, at: datetime, reason: str, version: SlaPol
                 warning_percent=version.warning_percent, started_at=at, updated_at=at, due_at=state.due_at,
                 warn_at=state.warn_at, is_paused=not state.is_running, used_seconds=int(state.used.total_seconds())))
         db.session.add_all(clocks)
+    acknowledge = next((c for c in clocks if c.target is SlaTarget.acknowledge), None)
+    acknowledged = acknowledge is not None and _logged_for_requester(ticket, actor, at)
+    if acknowledged:  # met as it starts: written so, not updated after (what `_finish` would store)
+        acknowledge.met_at, acknowledge.is_paused = at, False
     db.session.flush()
     ledger = Ledger(bulk=True)
     ledger.write(ticket.id, SlaEventKind.policy_changed, at, actor=SYSTEM, reason=found.reason,
@@ -295,9 +303,9 @@ def _start_new(ticket: Ticket, actor, at: datetime, reason: str, version: SlaPol
                      target_minutes=clock.target_minutes, policy=version.policy.name, version=version.number)
         if sla.paused_at is not None:
             ledger.write(ticket.id, SlaEventKind.paused, at, clock=clock, actor=actor, reason=sla.pause_reason)
-    acknowledge = next((c for c in clocks if c.target is SlaTarget.acknowledge), None)
-    if acknowledge is not None and _logged_for_requester(ticket, actor, at):
-        _finish(acknowledge, at, actor, f"logged by {_name(actor)} for the requester", ledger, met=True)
+    if acknowledged:
+        ledger.write(ticket.id, SlaEventKind.met, at, clock=acknowledge, actor=actor, reason=_logged_reason(actor),
+                     due_at=acknowledge.due_at, late=False)
     ledger.flush()
     return sla
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from urllib.parse import parse_qsl, urlencode
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import format_number, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
@@ -50,13 +50,21 @@ def _render_queue(args: MultiDict, status: int = 200, bulk_form: BulkForm | None
         tabs=[(name, url_for(".queue", **preset, **sort_kept), preset == qa.values) for name, preset in presets],
         next_url=page.next_cursor and url_for(".queue", **keep, cursor=page.next_cursor),
         first_url=qa.cursor and url_for(".queue", **keep), query_string=urlencode(list(args.items(multi=True))),
-        count_text=(_("%(n)s+ tickets", n=queries.COUNT_CAP) if page.count_is_capped
-                    else ngettext("%(num)d ticket", "%(num)d tickets", page.count)),
+        count_text=_count_text(page),
         sort_options={**SORT_OPTIONS, **{name: (name, sort.label) for name, sort in extensions.sorts.items()}},
         statuses=list(Status), priorities=list(Priority), types=list(TicketType),
         columns=[(column.header, column.cells(page.items)) for column in extensions.columns],
         workspace_links=extensions.links,
     ), status
+
+
+def _count_text(page: queries.Page) -> str:
+    if page.count_is_estimate:
+        rounded = round(page.count, 2 - len(str(page.count)))  # two significant digits: 93,218 -> 93,000
+        return ngettext("about %(count)s ticket", "about %(count)s tickets", rounded, count=format_number(rounded))
+    if page.count_is_capped:
+        return _("%(n)s+ tickets", n=queries.COUNT_CAP)
+    return ngettext("%(num)d ticket", "%(num)d tickets", page.count)
 
 
 def _queue_page(args: MultiDict, extensions) -> tuple[QueueArgs, queries.Page]:
