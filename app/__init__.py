@@ -64,7 +64,7 @@ def _init_extensions(app: Flask) -> None:
     from .auth.sessions import load_user
     from .core.db import configure_sqlite
     from .extensions import babel, csrf, db, login_manager
-    from .web.i18n import select_locale, select_timezone
+    from .web.i18n import install_template_gettext, select_locale, select_timezone
 
     db.init_app(app)
     if app.config["DATABASE_URL"].startswith("sqlite"):
@@ -72,6 +72,7 @@ def _init_extensions(app: Flask) -> None:
             sa.event.listen(db.engine, "connect", configure_sqlite)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    install_template_gettext(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.session_protection = None  # sessions are checked server-side (auth/sessions.py)

@@ -47,6 +47,10 @@ def state_label(state: str) -> str:
     return str(STATE_LABELS.get(state, state))
 
 
+#: only the units a duration shows are translated (a queue page shows ~50)
+_UNITS = {"d": lambda n: _("%(n)d d", n=n), "h": lambda n: _("%(n)d h", n=n), "min": lambda n: _("%(n)d min", n=n)}
+
+
 def format_duration(value: timedelta, parts: int = 2, *, days: bool = True) -> str:
     """``2 d 3 h``, ``2 h 10 min``, ``45 min``: the `parts` largest non-zero units, rounded down to the
     minute (``0 min``; ``< 1 min`` for a few seconds). Negative values are shown by their size. Without
@@ -56,9 +60,8 @@ def format_duration(value: timedelta, parts: int = 2, *, days: bool = True) -> s
         return _("< 1 min") if seconds else _("%(n)d min", n=0)
     day_count, rest = divmod(seconds // 60, 24 * 60) if days else (0, seconds // 60)
     hours, minutes = divmod(rest, 60)
-    units = [(day_count, _("%(n)d d", n=day_count)), (hours, _("%(n)d h", n=hours)),
-             (minutes, _("%(n)d min", n=minutes))]
-    return " ".join([text for amount, text in units if amount][:parts])
+    units = [(amount, unit) for amount, unit in ((day_count, "d"), (hours, "h"), (minutes, "min")) if amount][:parts]
+    return " ".join(_UNITS[unit](amount) for amount, unit in units)
 
 
 def format_business_duration(value: timedelta) -> str:

@@ -15,6 +15,13 @@ def staff_users() -> list[User]:
     ))
 
 
+def staff_names() -> list[sa.Row]:
+    """(id, name) of `staff_users`, for an assignee list on a page (no User objects: there may be hundreds)."""
+    return list(db.session.execute(
+        sa.select(User.id, User.name).where(User.role.in_(STAFF_ROLES), User.is_active_account).order_by(User.name)
+    ))
+
+
 def all_teams() -> list[Team]:
     return list(db.session.scalars(sa.select(Team).order_by(Team.tier, Team.name)))
 

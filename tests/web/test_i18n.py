@@ -37,3 +37,21 @@ def test_compiled_catalog_is_up_to_date():
 def test_login_page_in_german(client):
     page = client.get("/auth/login", headers={"Accept-Language": "de-DE,de;q=0.9"}).get_data(as_text=True)
     assert 'lang="de"' in page and "Anmelden" in page
+
+
+def test_templates_follow_force_locale_and_refresh_within_one_request(app, monkeypatch):
+    """Templates remember the request's catalog; switching the language inside the request still works."""
+    from flask import render_template_string
+    from flask_babel import force_locale, refresh
+
+    text = "{{ _('Reply sent.') }} {{ ngettext('%(num)d ticket', '%(num)d tickets', 2) }}"
+    monkeypatch.setitem(app.config, "DEFAULT_LANGUAGE", "de")
+    with app.test_request_context():  # no Accept-Language: the installation's language
+        assert render_template_string(text) == "Antwort gesendet. 2 Tickets"
+        with force_locale("en"):
+            assert render_template_string(text) == "Reply sent. 2 tickets"
+        assert render_template_string(text) == "Antwort gesendet. 2 Tickets"
+        app.config["DEFAULT_LANGUAGE"] = "en"
+        assert render_template_string(text) == "Antwort gesendet. 2 Tickets"  # until refreshed
+        refresh()
+        assert render_template_string(text) == "Reply sent. 2 tickets"

@@ -13,7 +13,7 @@ from werkzeug.datastructures import MultiDict
 from ...catalog.queries import active_services
 from ...core.errors import ServicedeskError, ValidationFailed
 from ...extensions import db
-from ...users.queries import all_teams, staff_users
+from ...users.queries import all_teams, staff_names, staff_users
 from .. import operations as ops
 from .. import queries
 from ..forms import SORT_OPTIONS, BulkForm, QueueArgs, by_id, parse_queue_args
@@ -29,7 +29,7 @@ def queue():
 
 
 def _render_queue(args: MultiDict, status: int = 200, bulk_form: BulkForm | None = None):
-    teams, staff, services = all_teams(), staff_users(), active_services()
+    teams, staff, services = all_teams(), staff_names(), active_services()
     extensions = workspace_extensions()
     try:
         qa, page = _queue_page(args, extensions)
