@@ -282,8 +282,9 @@ def _ceiling_payload(values: dict):
 def bench_size(n: int | None, create_database, args, workdir: Path) -> dict:
     from app.core import migrate
 
-    if n is None:  # --database-url: an already seeded database
+    if n is None:  # --database-url: an already seeded database, perhaps from an older schema
         url = args.database_url
+        migrate.upgrade(url)
         counts = describe(url)
         n = counts["tickets"]
         result: dict = {"tickets": n, "seed": {"seconds": None, "reused": True, **counts}}
@@ -308,7 +309,6 @@ def bench_size(n: int | None, create_database, args, workdir: Path) -> dict:
     env = {"SERVICEDESK_DATABASE_URL": url, "SERVICEDESK_DATA_DIR": data_dir,
            "SERVICEDESK_SECRET_KEY": SECRET_KEY, "SERVICEDESK_LOG_LEVEL": "WARNING",
            "SERVICEDESK_SCHEDULER_ENABLED": "false"}
-    migrate.upgrade(url)
     result["load_average_before"] = os.getloadavg()
     latencies: dict = {}
     rounds: dict = {"ours": [], "ceiling": []}
