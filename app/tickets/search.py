@@ -109,7 +109,8 @@ def match(query: str, include_internal: bool) -> TextMatch:
         matching = sa.select(sa.column("ticket_id")).select_from(sa.table("ticket_search")).where(
             sa.text(f"{vector} @@ to_tsquery('simple', :tsq)").bindparams(tsq=tsquery)  # noqa: S608
         )
-        if estimated_rows(db.session, matching) <= max(SELECTIVE, BROAD_SHARE * _documents()):
+        estimate = estimated_rows(db.session, matching)
+        if estimate <= SELECTIVE or estimate <= BROAD_SHARE * _documents():
             ids = list(db.session.scalars(matching.limit(SELECTIVE + 1)))
         if ids is not None and len(ids) <= SELECTIVE:
             matching = None

@@ -61,9 +61,11 @@ def test_queue_page_query_count_does_not_grow_with_rows(client, login, make_user
     assert len(listed(client.get("/tickets/?status=all&limit=50"))) == 50
     assert len(large) == len(small), "\n".join(large)
     assert len(small) <= 12, "\n".join(small)
-    # the same holds for a filtered, sorted search page (PostgreSQL asks the text index once first)
+    # the same holds for a filtered, sorted search page (PostgreSQL first asks the planner how many tickets
+    # the words match, then, for a selective search, the text index for their ids: two statements more)
     searched = statements_for(client, "/tickets/?status=all&sort=priority&limit=20&q=ticket")
-    assert len(small) <= len(searched) <= len(small) + 1
+    extra = 2 if db.engine.dialect.name == "postgresql" else 0
+    assert len(small) <= len(searched) <= len(small) + extra, "\n".join(searched)
 
 
 def seed_conversation(ticket, n: int, make_user, agent) -> None:
