@@ -9,8 +9,8 @@ from ..tickets import lifecycle
 from ..tickets.models import Status, Ticket
 from ..tickets.permissions import (
     can_create_for_others,
-    can_participate,
     can_see_internal,
+    can_take_requester_steps,
     can_work_on_ticket,
     require_participate,
     require_work,
@@ -20,12 +20,11 @@ from ..users.models import Role
 
 def _roles(user, ticket: Ticket) -> frozenset[str]:
     """The lifecycle roles ``user`` may act in on ``ticket``: STAFF if they may work on it; REQUESTER as its
-    requester (staff too, an auditor included, on their own ticket) or as another participant without a
-    staff role (lifecycle.roles_for)."""
+    requester (staff too, an auditor included, on their own ticket). Watchers take no step."""
     roles = lifecycle.roles_for(user, ticket.requester_id)
     if lifecycle.STAFF in roles and not can_work_on_ticket(user, ticket):
         roles -= {lifecycle.STAFF}
-    if lifecycle.REQUESTER in roles and not can_participate(user, ticket):
+    if lifecycle.REQUESTER in roles and not can_take_requester_steps(user, ticket):
         roles -= {lifecycle.REQUESTER}
     return roles
 
@@ -52,6 +51,8 @@ def require_transition(user, ticket: Ticket, target: Status | None = None) -> No
     if _is_own_request(user, ticket) and can_work_on_ticket(user, ticket):
         return
     require_participate(user, ticket)
+    if not can_take_requester_steps(user, ticket):
+        raise PermissionDenied(gettext("Only the requester can confirm, reopen or withdraw this request."))
     if target is not None and _is_own_request(user, ticket):
         status = ticket.status
         if (all(t.target is not target for t in lifecycle.transitions_from(status, lifecycle.REQUESTER))

@@ -159,7 +159,7 @@ def open_ticket(kind: str):
 def _steps(ticket: Ticket) -> list[tuple[lifecycle.Transition, StepWording]]:
     """The lifecycle steps the requester can take now. Only the requester takes them (not watchers);
     staff on their own request take them too (operations know them as the requester, lifecycle.roles_for)."""
-    if ticket.requester_id != current_user.id:
+    if not permissions.can_take_requester_steps(current_user, ticket):
         return []
     steps = []
     for t in lifecycle.transitions_from(ticket.status, lifecycle.REQUESTER):
@@ -172,7 +172,8 @@ def _steps(ticket: Ticket) -> list[tuple[lifecycle.Transition, StepWording]]:
 
 
 def _can_rate(ticket: Ticket) -> bool:
-    return ticket.requester_id == current_user.id and ticket.status in (Status.resolved, Status.closed)
+    return (permissions.can_take_requester_steps(current_user, ticket)
+            and ticket.status in (Status.resolved, Status.closed))
 
 
 def _ticket_page(ticket: Ticket, *, reply=None, step_target=None, step_form=None, rating=None,

@@ -82,7 +82,7 @@ def roles_for(actor, requester_id: int | None) -> frozenset[str]:
     """The roles ``actor`` plays on a ticket requested by ``requester_id``: staff (and SYSTEM) act as
     STAFF, the ticket's requester as REQUESTER, so a member of staff on their own ticket is both.
     Other people without a staff role (watchers, colleagues) act as REQUESTER; the permission rules
-    decide what they may do at all."""
+    decide what they may do at all (permissions.can_take_requester_steps: only the requester)."""
     is_requester = getattr(actor, "id", None) is not None and actor.id == requester_id
     if not actor.is_staff:
         return frozenset((REQUESTER,))

@@ -69,6 +69,12 @@ def can_participate(user, ticket: Ticket) -> bool:
     return can_view_ticket(user, ticket)
 
 
+def can_take_requester_steps(user, ticket: Ticket) -> bool:
+    """Confirm a fix, say it is not fixed, reopen, withdraw, rate: the requester's own decisions (staff
+    on their own request too). Watchers and colleagues who see the ticket follow it and reply."""
+    return getattr(user, "id", None) == ticket.requester_id and can_participate(user, ticket)
+
+
 def can_create_for_others(user) -> bool:
     """Agents log phone calls and walk-ups on a requester's behalf."""
     return user is SYSTEM or user.role in (Role.agent, Role.lead, Role.admin)
