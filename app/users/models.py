@@ -53,6 +53,8 @@ class Team(IdMixin, CreatedAtMixin, db.Model):
 
 class User(IdMixin, CreatedAtMixin, UserMixin, db.Model):
     __tablename__ = "user"
+    # assignee lists read the few hundred staff among tens of thousands of requesters, by name
+    __table_args__ = (sa.Index("ix_user_role_name", "role", "name"),)
     #: lower-cased e-mail address; the login name for local accounts
     email: Mapped[str] = mapped_column(sa.String(254), unique=True)
     name: Mapped[str] = mapped_column(sa.String(200))
