@@ -24,6 +24,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from ..core.errors import ValidationFailed
+from ..web.widgets import QuickSelect
 from .attachments import Upload
 from .labels import LABELS
 from .models import Channel, Level, Priority, Status, TicketType
@@ -162,10 +163,10 @@ class FieldsForm(FlaskForm):
     priority = SelectField(_l("Priority override"), choices=enum_choices(Priority, blank=_l("Keep as it is")),
                            validators=[Optional()])
     reason = StringField(_l("Reason for the change"), validators=[Optional(), Length(max=500)])
-    team = SelectField(_l("Team"), validators=[Optional()])
-    assignee = SelectField(_l("Assignee"), validators=[Optional()])
-    service = SelectField(_l("Service"), validators=[Optional()])
-    category = SelectField(_l("Category"), validators=[Optional()])
+    team = SelectField(_l("Team"), validators=[Optional()], widget=QuickSelect())
+    assignee = SelectField(_l("Assignee"), validators=[Optional()], widget=QuickSelect())
+    service = SelectField(_l("Service"), validators=[Optional()], widget=QuickSelect())
+    category = SelectField(_l("Category"), validators=[Optional()], widget=QuickSelect())
     tags = StringField(_l("Tags (comma-separated)"), validators=[Optional(), Length(max=1000)])
     eta = StringField(_l("ETA"), validators=[Optional(), Length(max=32)])
     has_workaround = BooleanField(_l("A workaround exists"))
@@ -245,8 +246,8 @@ def parse_tags(raw: str | None) -> list[str]:
 class BulkForm(FlaskForm):
     ids = SelectMultipleField(coerce=int, validate_choice=False)
     status = SelectField(_l("Status"), validators=[Optional()])
-    assignee = SelectField(_l("Assign to"), validators=[Optional()])
-    team = SelectField(_l("Team"), validators=[Optional()])
+    assignee = SelectField(_l("Assign to"), validators=[Optional()], widget=QuickSelect())
+    team = SelectField(_l("Team"), validators=[Optional()], widget=QuickSelect())
     priority = SelectField(_l("Priority"), choices=enum_choices(Priority, blank=_l("Unchanged")),
                            validators=[Optional()])
     reason = StringField(_l("Reason"), validators=[Optional(), Length(max=500)])
@@ -267,8 +268,8 @@ class NewTicketForm(FlaskForm):
     requester = EmailField(_l("Requester's e-mail address"), validators=[DataRequired(), Length(max=254)])
     channel = SelectField(_l("Channel"), choices=enum_choices(Channel, members=CALL_CHANNELS))
     type = SelectField(_l("Type"), choices=enum_choices(TicketType))
-    service = SelectField(_l("Service"), validators=[Optional()])
-    category = SelectField(_l("Category"), validators=[Optional()])
+    service = SelectField(_l("Service"), validators=[Optional()], widget=QuickSelect())
+    category = SelectField(_l("Category"), validators=[Optional()], widget=QuickSelect())
     impact = SelectField(_l("Impact"), choices=enum_choices(Level), default=Level.medium.value)
     urgency = SelectField(_l("Urgency"), choices=enum_choices(Level), default=Level.medium.value)
     subject = StringField(_l("Subject"), validators=[DataRequired(), Length(max=MAX_SUBJECT)])

@@ -13,6 +13,7 @@ from werkzeug.exceptions import HTTPException
 from ..core.errors import ServicedeskError
 from ..core.version import VERSION
 from .i18n import LANGUAGES
+from .widgets import option_tags
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +93,8 @@ def init_web(app: Flask) -> None:
     @app.template_filter("iso")
     def iso(value):
         return value.isoformat() if value else ""
+
+    app.jinja_env.globals["option_tags"] = option_tags
 
     @app.context_processor
     def layout_globals():
