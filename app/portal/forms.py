@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, MultipleFileField
+from flask_wtf.file import MultipleFileField
 from wtforms import RadioField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
@@ -37,7 +37,10 @@ class NewTicketForm(FlaskForm):
                         validators=[InputRequired(_l("Please choose who is affected."))])
     urgency = RadioField(_l("How urgent is it?"), choices=_choices(URGENCY_CHOICES), default="medium",
                          validators=[InputRequired(_l("Please choose how urgent it is."))])
-    attachment = FileField(_l("Attach a file (optional)"))
+    attachment = MultipleFileField(_l("Attach files (optional)"))
+
+    def uploads(self) -> list[Upload]:
+        return uploads_of(self.attachment)
 
     def set_choices(self, services, categories) -> None:
         self.service.choices = [SelectChoice(NONE, _l("I don't know / none of these"))] + [

@@ -139,19 +139,21 @@ def open_ticket(kind: str):
                 service=db.session.get(Service, form.service.data) if form.service.data != NONE else None,
                 category=db.session.get(Category, form.category.data) if form.category.data != NONE else None,
             )
-            if form.attachment.data:
-                upload = form.attachment.data
-                operations.add_attachment(ticket, current_user, upload.filename, upload.stream, upload.mimetype)
+            operations.add_attachments(ticket, current_user, form.uploads())
         except ServicedeskError as exc:
             db.session.rollback()
             _form_error(form, exc)
-            return render_template("portal/new_ticket.html", form=form, choice=choice), exc.status
+            return _new_ticket_page(form, choice, exc.status)
         db.session.commit()
         flash(_("Thank you. Your request %(ref)s was received; we will keep you posted here.",
                 ref=ticket.reference), "success")
         return redirect(url_for(".ticket", ticket_id=ticket.id))
-    status = 422 if request.method == "POST" else 200
-    return render_template("portal/new_ticket.html", form=form, choice=choice), status
+    return _new_ticket_page(form, choice, 422 if request.method == "POST" else 200)
+
+
+def _new_ticket_page(form: NewTicketForm, choice, status: int):
+    return render_template("portal/new_ticket.html", form=form, choice=choice,
+                           file_limits=attachments.limits(current_app.config)), status
 
 
 # --- one ticket -----------------------------------------------------------------------------------------

@@ -358,6 +358,13 @@ def _attach(ticket: Ticket, actor, file: _CheckedFile, comment: Comment | None, 
     return attachment
 
 
+def add_attachments(ticket: Ticket, actor, files: Sequence[attachments.Upload]) -> list[Attachment]:
+    """Files on the ticket itself (those sent with a new ticket). All or nothing, as for a reply."""
+    attached = [_attach(ticket, actor, file, None, False) for file in _check_files(files)]
+    db.session.flush()
+    return attached
+
+
 def add_attachment(ticket: Ticket, actor, filename: str, stream: BinaryIO, declared_type: str | None = None,
                    comment: Comment | None = None, internal: bool = False) -> Attachment:
     """A file on the ticket, or on one of its comments. Files of internal notes, and ``internal``

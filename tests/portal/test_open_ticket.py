@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import os
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -131,3 +133,37 @@ def test_rejected_attachment_creates_nothing_and_keeps_the_text(portal):
     assert response.status_code == 422
     assert _tickets() == [] and db.session.scalar(sa.select(sa.func.count()).select_from(Attachment)) == 0
     assert "are not accepted" in html and 'value="Keep this subject"' in html and "and this</textarea>" in html
+
+
+def test_several_files_come_with_the_new_ticket(portal):
+    response = portal.post("/portal/new/incident", data={
+        "subject": "Scanner stopped", "impact": "low", "urgency": "low",
+        "attachment": [(io.BytesIO(b"error at line 3\n"), "crash.log.txt"),
+                       (io.BytesIO(b"%PDF-1.4\nreport"), "report.pdf")],
+    }, content_type="multipart/form-data")
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    [ticket] = _tickets()
+    files = db.session.scalars(sa.select(Attachment).order_by(Attachment.id)).all()
+    assert [(f.ticket_id, f.comment_id, f.filename) for f in files] == [
+        (ticket.id, None, "crash.log.txt"), (ticket.id, None, "report.pdf")]
+
+
+def test_one_refused_file_of_several_creates_nothing(portal, app):
+    accepted = b"fine text " + os.urandom(8).hex().encode()
+    response = portal.post("/portal/new/incident", data={
+        "subject": "Keep this subject", "impact": "low", "urgency": "low",
+        "attachment": [(io.BytesIO(accepted), "notes.txt"),
+                       (io.BytesIO(b"not a pdf"), "fake.pdf")],
+    }, content_type="multipart/form-data")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and _tickets() == []
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Attachment)) == 0
+    assert "&#39;fake.pdf&#39; does not look like application/pdf" in html and 'value="Keep this subject"' in html
+    stored = [p.read_bytes() for p in (Path(app.config["DATA_DIR"]) / "attachments").rglob("*") if p.is_file()]
+    assert accepted not in stored  # the accepted file is not left behind either
+
+
+def test_the_form_offers_several_files_with_the_limits(portal):
+    html = portal.get("/portal/new/incident").get_data(as_text=True)
+    assert 'name="attachment" type="file"' in html.replace('multiple ', "") and "multiple" in html
+    assert "up to 10 files" in html
