@@ -406,11 +406,17 @@ def bench_size(n: int | None, create_database, args, workdir: Path) -> dict:
         for r in rounds[side]:
             r["cpu_ms"] = r["app_cpu_ms"] + r["db_cpu_ms"]
     cpu = {side: median_ok(side, "cpu_ms") for side in ("ours", "ceiling")}
+    # The most a create could reach if everything it does in Python cost what the ceiling's one-row
+    # endpoint costs (Flask, gunicorn, one ORM insert): the ceiling's app CPU plus our database CPU.
+    floor = median_ok("ceiling", "app_cpu_ms") + median_ok("ours", "db_cpu_ms")
     result["create"] = {"ours_per_second": round(ours, 1), "ceiling_per_second": round(ceiling, 1),
                         "ratio": round(ours / ceiling, 3) if ceiling else None,
                         "ours_cpu_ms_per_create": round(cpu["ours"], 2),
                         "ceiling_cpu_ms_per_create": round(cpu["ceiling"], 2),
                         "cpu_ratio": round(cpu["ceiling"] / cpu["ours"], 3) if cpu["ours"] else None,
+                        "ours_db_cpu_ms_per_create": round(median_ok("ours", "db_cpu_ms"), 2),
+                        "ceiling_app_cpu_ms_per_create": round(median_ok("ceiling", "app_cpu_ms"), 2),
+                        "cpu_ratio_bound": round(cpu["ceiling"] / floor, 3) if floor else None,
                         "rounds": rounds,
                         "tickets_created": created, "history_events_of_created": events,
                         "concurrency": args.concurrency}
@@ -474,6 +480,10 @@ def print_report(results: list[dict], args) -> None:
                 f"{'PASS' if c['ratio'] >= CREATE_RATIO_TARGET else 'FAIL'}")
             log(f"  CPU per create (app + PostgreSQL): ours {c['ours_cpu_ms_per_create']:.1f} ms, ceiling "
                 f"{c['ceiling_cpu_ms_per_create']:.1f} ms -> CPU-bound capacity ratio {c['cpu_ratio']:.2f}")
+            if c.get("cpu_ratio_bound"):
+                log(f"  bound: if all our Python cost only what the ceiling's does "
+                    f"({c['ceiling_app_cpu_ms_per_create']:.2f} ms), our database work "
+                    f"({c['ours_db_cpu_ms_per_create']:.2f} ms) still caps the ratio at {c['cpu_ratio_bound']:.2f}")
         log(f"  load average before/after: {result['load_average_before'][0]:.2f} / "
             f"{result['load_average_after'][0]:.2f}")
     log(f"\n* page {DEEP_PAGES + 1} or the last page if the agent's open queue is shorter (page reached in the JSON).")
