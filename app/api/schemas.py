@@ -14,9 +14,10 @@ from flask import g
 from flask_smorest.fields import Upload
 from marshmallow import fields, validate
 
+from ..core.db import MAX_ID
 from ..tickets.labels import event_reason, priority_explanation
 from ..tickets.models import Channel, EventKind, Level, Priority, Status, TicketType
-from ..tickets.queries import MAX_ID, MAX_LIMIT, SORTS
+from ..tickets.queries import MAX_LIMIT, SORTS
 from .dump import OutSchema
 
 MAX_SUBJECT = 250

@@ -152,7 +152,7 @@ def create_token():
     return render_template("auth/token_created.html", token=token, plaintext=plaintext)
 
 
-@bp.post("/tokens/<int:token_id>/revoke")
+@bp.post("/tokens/<id:token_id>/revoke")
 @login_required
 def revoke_token(token_id: int):
     token = db.session.get(ApiToken, token_id)

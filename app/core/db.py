@@ -10,6 +10,9 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry
 
 from .clock import utcnow
 
+#: ids are 32-bit integers on PostgreSQL (and must fit SQLite's 64-bit ones): larger ones cannot exist
+MAX_ID = 2**31 - 1
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",

@@ -200,12 +200,12 @@ def _ticket_page(ticket: Ticket, *, reply=None, step_target=None, step_form=None
     ), status
 
 
-@bp.get("/tickets/<int:ticket_id>")
+@bp.get("/tickets/<id:ticket_id>")
 def ticket(ticket_id: int):
     return _ticket_page(_load(ticket_id))
 
 
-@bp.post("/tickets/<int:ticket_id>/reply")
+@bp.post("/tickets/<id:ticket_id>/reply")
 def reply(ticket_id: int):
     ticket = _load(ticket_id)
     permissions.require_participate(current_user, ticket)
@@ -223,7 +223,7 @@ def reply(ticket_id: int):
     return redirect(url_for(".ticket", ticket_id=ticket.id))
 
 
-@bp.post("/tickets/<int:ticket_id>/steps/<target>")
+@bp.post("/tickets/<id:ticket_id>/steps/<target>")
 def take_step(ticket_id: int, target: str):
     ticket = _load(ticket_id)
     step = next(((t, w) for t, w in _steps(ticket) if t.target.value == target), None)
@@ -249,7 +249,7 @@ def take_step(ticket_id: int, target: str):
     return redirect(url_for(".ticket", ticket_id=ticket.id))
 
 
-@bp.post("/tickets/<int:ticket_id>/rating")
+@bp.post("/tickets/<id:ticket_id>/rating")
 def rate(ticket_id: int):
     ticket = _load(ticket_id)
     form = RatingForm()

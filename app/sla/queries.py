@@ -20,6 +20,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from ..catalog.models import Service
 from ..core.clock import utcnow
+from ..core.db import MAX_ID
 from ..core.errors import ValidationFailed
 from ..extensions import db
 from ..tickets import queries as ticket_queries
@@ -297,7 +298,7 @@ def _decode_due_cursor(cursor: str) -> tuple[datetime | None, int]:
     try:
         raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
         if (not isinstance(raw, list) or len(raw) != 2 or not isinstance(raw[1], int)
-                or not 0 <= raw[1] <= ticket_queries.MAX_ID):
+                or not 0 <= raw[1] <= MAX_ID):
             raise ValueError
         due = None if raw[0] is None else datetime.fromisoformat(raw[0])
         if due is not None:

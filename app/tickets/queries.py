@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload, selectinload
 
-from ..core.db import estimated_rows
+from ..core.db import MAX_ID, estimated_rows
 from ..core.errors import NotFound, ValidationFailed
 from ..extensions import db
 from . import search
@@ -165,7 +165,6 @@ def list_tickets(user, f: TicketFilter, sort: str = "-created", limit: int = 50,
     return Page(items=items, next_cursor=next_cursor, count=count, count_is_estimate=estimated)
 
 
-MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL; larger ones cannot exist
 
 
 def get_ticket(ticket_id: int) -> Ticket | None:

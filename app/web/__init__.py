@@ -9,7 +9,9 @@ from flask import Flask, g, jsonify, render_template, request
 from flask_babel import get_locale, get_timezone, gettext
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
+from ..core.db import MAX_ID
 from ..core.errors import ServicedeskError
 from ..core.version import VERSION
 from .i18n import LANGUAGES
@@ -37,7 +39,17 @@ def error_response(status: int, code: str, message: str, details: dict | None = 
     return render_template("errors/error.html", status=status, message=message), status
 
 
+class IdConverter(IntegerConverter):
+    """``<id:name>`` in a route: a database id, 1 to MAX_ID; anything else is a 404 before the view runs
+    (a 20-digit number would overflow the database's integer)."""
+
+    def __init__(self, map, *args, **kwargs):
+        super().__init__(map, min=1, max=MAX_ID)
+
+
 def init_web(app: Flask) -> None:
+    app.url_map.converters["id"] = IdConverter
+
     @app.errorhandler(ServicedeskError)
     def domain_error(exc: ServicedeskError):
         return error_response(exc.status, exc.code, exc.message, exc.details)

@@ -130,7 +130,7 @@ def add_mapping():
     return redirect(url_for("admin.identity"))
 
 
-@bp.post("/identity/mappings/<int:mapping_id>/delete")
+@bp.post("/identity/mappings/<id:mapping_id>/delete")
 def delete_mapping(mapping_id: int):
     require(can_configure(current_user))
     mapping = db.get_or_404(GroupMapping, mapping_id)
@@ -153,7 +153,7 @@ def users():
     return render_template("admin/users.html", users=db.session.scalars(stmt).all(), q=q)
 
 
-@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@bp.route("/users/<id:user_id>", methods=["GET", "POST"])
 def edit_user(user_id: int):
     require(can_configure(current_user))
     user = db.get_or_404(User, user_id)
@@ -179,7 +179,7 @@ def edit_user(user_id: int):
     return render_template("admin/user_edit.html", user=user, form=form), 400 if request.method == "POST" else 200
 
 
-@bp.route("/teams/<int:team_id>", methods=["GET", "POST"])
+@bp.route("/teams/<id:team_id>", methods=["GET", "POST"])
 def team(team_id: int):
     team = db.get_or_404(Team, team_id)
     require(can_manage_team(current_user, team), _("Only administrators and this team's leads manage it."))
@@ -195,7 +195,7 @@ def team(team_id: int):
     return render_template("admin/team.html", team=team, form=form, action=ActionForm())
 
 
-@bp.post("/teams/<int:team_id>/members/<int:user_id>/remove")
+@bp.post("/teams/<id:team_id>/members/<id:user_id>/remove")
 def remove_member(team_id: int, user_id: int):
     team = db.get_or_404(Team, team_id)
     require(can_manage_team(current_user, team))

@@ -25,7 +25,7 @@ from ..forms import WEEKDAY_FIELDS, WEEKDAY_LABELS, ActionForm, CalendarForm, Ho
 from . import bp
 from .sla_common import PREVIEW_LIMIT, flash_saved, render_preview, unsign
 
-CALENDAR = "/sla/calendars/<int:calendar_id>"
+CALENDAR = "/sla/calendars/<id:calendar_id>"
 HOLIDAYS_SHOWN = 20
 
 

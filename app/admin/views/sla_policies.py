@@ -22,7 +22,7 @@ from ..forms import TARGET_FIELDS, TARGET_LABELS, ActionForm, PolicyForm
 from . import bp
 from .sla_common import PREVIEW_LIMIT, flash_saved, render_preview, unsign
 
-POLICY = "/sla/policies/<int:policy_id>"
+POLICY = "/sla/policies/<id:policy_id>"
 
 
 def _choices(form: PolicyForm, policy: SlaPolicy | None = None) -> PolicyForm:

@@ -22,7 +22,7 @@ from .common import bp, pick, validate
 _ACTIVE_TYPES = ("html", "xml", "javascript", "ecmascript")
 
 
-@bp.get("/<int:ticket_id>/attachments/<int:attachment_id>")
+@bp.get("/<id:ticket_id>/attachments/<id:attachment_id>")
 def attachment(ticket_id: int, attachment_id: int):
     """Download for staff and for the requester: never rendered inline, never run as a page."""
     ticket = queries.ticket_for(current_user, ticket_id)

@@ -33,7 +33,7 @@ from .common import bp, is_htmx, pick, validate, with_current
 from .extensions import workspace_extensions
 
 
-@bp.get("/<int:ticket_id>")
+@bp.get("/<id:ticket_id>")
 def ticket(ticket_id: int):
     return _render_ticket(queries.ticket_for(current_user, ticket_id))
 
@@ -112,12 +112,12 @@ def _done(ticket, message: str, anchor: str = ""):
     return redirect(url_for(".ticket", ticket_id=ticket.id) + anchor, 303)
 
 
-@bp.post("/<int:ticket_id>/reply")
+@bp.post("/<id:ticket_id>/reply")
 def reply(ticket_id: int):
     return _comment(ticket_id, internal=False)
 
 
-@bp.post("/<int:ticket_id>/note")
+@bp.post("/<id:ticket_id>/note")
 def note(ticket_id: int):
     return _comment(ticket_id, internal=True)
 
@@ -141,7 +141,7 @@ def _comment(ticket_id: int, internal: bool):
     return _done(ticket, _("Internal note added.") if internal else _("Reply sent."), f"#comment-{comment.id}")
 
 
-@bp.post("/<int:ticket_id>/transition")
+@bp.post("/<id:ticket_id>/transition")
 def transition(ticket_id: int):
     ticket = _workable(ticket_id)
     form = TransitionForm()
@@ -157,7 +157,7 @@ def transition(ticket_id: int):
     return _done(ticket, _("Status changed to %(status)s.", status=label(target)))
 
 
-@bp.post("/<int:ticket_id>/fields")
+@bp.post("/<id:ticket_id>/fields")
 def update_fields(ticket_id: int):
     ticket = _workable(ticket_id)
     form = FieldsForm()
@@ -185,7 +185,7 @@ def update_fields(ticket_id: int):
     return _done(ticket, _("Changes saved.") if changed else _("Nothing was changed."))
 
 
-@bp.post("/<int:ticket_id>/assign-me")
+@bp.post("/<id:ticket_id>/assign-me")
 def assign_me(ticket_id: int):
     ticket = _workable(ticket_id)
     try:
@@ -196,7 +196,7 @@ def assign_me(ticket_id: int):
     return _done(ticket, _("Assigned to you."))
 
 
-@bp.post("/<int:ticket_id>/problem")
+@bp.post("/<id:ticket_id>/problem")
 def link_problem(ticket_id: int):
     ticket = _workable(ticket_id)
     form = TicketRefForm(prefix="problem")
@@ -214,7 +214,7 @@ def link_problem(ticket_id: int):
     return _done(ticket, _("Linked to problem #%(id)d.", id=problem.id))
 
 
-@bp.post("/<int:ticket_id>/merge")
+@bp.post("/<id:ticket_id>/merge")
 def merge(ticket_id: int):
     ticket = _workable(ticket_id)
     form = TicketRefForm(prefix="merge")
@@ -232,7 +232,7 @@ def merge(ticket_id: int):
     return redirect(url_for(".ticket", ticket_id=target.id), 303)
 
 
-@bp.post("/<int:ticket_id>/watchers")
+@bp.post("/<id:ticket_id>/watchers")
 def add_watcher(ticket_id: int):
     ticket = _workable(ticket_id)
     form = WatcherForm()
@@ -247,7 +247,7 @@ def add_watcher(ticket_id: int):
     return _done(ticket, _("%(name)s now watches this ticket.", name=person.name))
 
 
-@bp.post("/<int:ticket_id>/watchers/<int:user_id>/remove")
+@bp.post("/<id:ticket_id>/watchers/<id:user_id>/remove")
 def remove_watcher(ticket_id: int, user_id: int):
     ticket = _workable(ticket_id)
     try:
