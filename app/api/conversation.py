@@ -74,7 +74,7 @@ def upload_attachment_view(form, files_, ticket_id: int):
     return attachment
 
 
-@attachments_blp.route(TICKET + "/attachments/<int(min=1, max=2147483647):attachment_id>", methods=["GET"])
+@attachments_blp.route(TICKET + "/attachments/<id:attachment_id>", methods=["GET"])
 @attachments_blp.response(200, description="The file, as a download",
                           content_type="application/octet-stream")
 @documents(attachments_blp, 404)

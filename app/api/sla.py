@@ -28,8 +28,8 @@ blp = make_blueprint("api-sla", __name__, "SLA configuration", "Business calenda
                      "holidays) and SLA policies (ordered conditions, targets, actions; every content edit is a "
                      "new version). Staff read, administrators write.")
 
-CALENDAR = "/sla/calendars/<int(min=1, max=2147483647):calendar_id>"
-POLICY = "/sla/policies/<int(min=1, max=2147483647):policy_id>"
+CALENDAR = "/sla/calendars/<id:calendar_id>"
+POLICY = "/sla/policies/<id:policy_id>"
 PREVIEW_LIMIT = 500
 
 

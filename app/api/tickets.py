@@ -17,7 +17,7 @@ from .references import resolve, resolve_person, resolve_ticket
 blp = make_blueprint("api-tickets", __name__, "Tickets", "One model for incidents, service requests, "
                      "problems and questions: open, list, read, change, move through the lifecycle, merge.")
 
-TICKET = "/tickets/<int(min=1, max=2147483647):ticket_id>"
+TICKET = "/tickets/<id:ticket_id>"
 
 
 def _status_filter(values: list[str] | None) -> tuple[list[Status], bool]:

@@ -40,11 +40,12 @@ def error_response(status: int, code: str, message: str, details: dict | None = 
 
 
 class IdConverter(IntegerConverter):
-    """``<id:name>`` in a route: a database id, 1 to MAX_ID; anything else is a 404 before the view runs
-    (a 20-digit number would overflow the database's integer)."""
+    """``<id:name>`` in a route (pages and API): a database id, 1 to MAX_ID; anything else is a 404 before
+    the view runs (a 20-digit number would overflow the database's integer). The OpenAPI document shows
+    the bounds (flask-smorest documents it as the IntegerConverter it is)."""
 
-    def __init__(self, map, *args, **kwargs):
-        super().__init__(map, min=1, max=MAX_ID)
+    def __init__(self, url_map):
+        super().__init__(url_map, min=1, max=MAX_ID)
 
 
 def init_web(app: Flask) -> None:
