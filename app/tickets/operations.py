@@ -41,7 +41,7 @@ from .models import (
     TicketEvent,
     TicketType,
 )
-from .permissions import can_see_internal
+from .permissions import can_see_internal, can_take_requester_steps
 from .priority import compute_priority
 from .reasons import Reason, ReasonCode
 
@@ -441,7 +441,7 @@ def add_watcher(ticket: Ticket, user: User, actor) -> None:
 
 def rate_ticket(ticket: Ticket, actor, score: int, comment: str | None = None) -> None:
     """The requester's satisfaction with the resolution (CSAT 1..5)."""
-    if actor is SYSTEM or actor.id != ticket.requester_id:
+    if not can_take_requester_steps(actor, ticket):
         raise PermissionDenied(_("Only the requester can rate the resolution."))
     if ticket.status not in (Status.resolved, Status.closed):
         raise Conflict(_("A ticket can be rated once it is resolved."))
